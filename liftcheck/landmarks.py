@@ -1,0 +1,140 @@
+"""Body landmarks by name, and the per-frame pose record every later stage reads.
+
+Pure: numpy and the standard library only. The pose estimator (``pose.py``) fills
+``PoseFrame``; nothing outside ``pose.py`` knows that MediaPipe produced it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+import numpy as np
+
+N_LANDMARKS = 33
+
+
+class PoseLandmark(IntEnum):
+    """The 33 landmarks of the BlazePose topology, in the model's output order."""
+
+    NOSE = 0
+    LEFT_EYE_INNER = 1
+    LEFT_EYE = 2
+    LEFT_EYE_OUTER = 3
+    RIGHT_EYE_INNER = 4
+    RIGHT_EYE = 5
+    RIGHT_EYE_OUTER = 6
+    LEFT_EAR = 7
+    RIGHT_EAR = 8
+    MOUTH_LEFT = 9
+    MOUTH_RIGHT = 10
+    LEFT_SHOULDER = 11
+    RIGHT_SHOULDER = 12
+    LEFT_ELBOW = 13
+    RIGHT_ELBOW = 14
+    LEFT_WRIST = 15
+    RIGHT_WRIST = 16
+    LEFT_PINKY = 17
+    RIGHT_PINKY = 18
+    LEFT_INDEX = 19
+    RIGHT_INDEX = 20
+    LEFT_THUMB = 21
+    RIGHT_THUMB = 22
+    LEFT_HIP = 23
+    RIGHT_HIP = 24
+    LEFT_KNEE = 25
+    RIGHT_KNEE = 26
+    LEFT_ANKLE = 27
+    RIGHT_ANKLE = 28
+    LEFT_HEEL = 29
+    RIGHT_HEEL = 30
+    LEFT_FOOT_INDEX = 31
+    RIGHT_FOOT_INDEX = 32
+
+
+L = PoseLandmark
+
+# The bones drawn as the skeleton (the face is left out: it says nothing about lifting).
+SKELETON: tuple[tuple[PoseLandmark, PoseLandmark], ...] = (
+    (L.LEFT_SHOULDER, L.RIGHT_SHOULDER),
+    (L.LEFT_HIP, L.RIGHT_HIP),
+    (L.LEFT_SHOULDER, L.LEFT_HIP),
+    (L.RIGHT_SHOULDER, L.RIGHT_HIP),
+    (L.LEFT_SHOULDER, L.LEFT_ELBOW),
+    (L.LEFT_ELBOW, L.LEFT_WRIST),
+    (L.RIGHT_SHOULDER, L.RIGHT_ELBOW),
+    (L.RIGHT_ELBOW, L.RIGHT_WRIST),
+    (L.LEFT_HIP, L.LEFT_KNEE),
+    (L.LEFT_KNEE, L.LEFT_ANKLE),
+    (L.RIGHT_HIP, L.RIGHT_KNEE),
+    (L.RIGHT_KNEE, L.RIGHT_ANKLE),
+    (L.LEFT_ANKLE, L.LEFT_HEEL),
+    (L.LEFT_HEEL, L.LEFT_FOOT_INDEX),
+    (L.LEFT_ANKLE, L.LEFT_FOOT_INDEX),
+    (L.RIGHT_ANKLE, L.RIGHT_HEEL),
+    (L.RIGHT_HEEL, L.RIGHT_FOOT_INDEX),
+    (L.RIGHT_ANKLE, L.RIGHT_FOOT_INDEX),
+)
+
+# The landmarks the lift checks need; framing advice is about these.
+TRUNK_AND_LEGS: tuple[PoseLandmark, ...] = (
+    L.LEFT_SHOULDER,
+    L.RIGHT_SHOULDER,
+    L.LEFT_HIP,
+    L.RIGHT_HIP,
+    L.LEFT_KNEE,
+    L.RIGHT_KNEE,
+    L.LEFT_ANKLE,
+    L.RIGHT_ANKLE,
+)
+
+
+@dataclass(frozen=True, eq=False)
+class PoseFrame:
+    """One person's pose in one frame.
+
+    Attributes:
+        t_s: the frame's time on the video's own clock, in seconds.
+        xy_px: (33, 2) image position in pixels (x right, y down) in the upright frame.
+        xyz_m: (33, 3) world position in metres, origin between the hips; x right,
+            y down, z away from the camera (MediaPipe's world-landmark axes).
+        visibility: (33,) 0..1, how likely the landmark is visible in the frame.
+        image_size: (width, height) of the upright frame in pixels.
+
+    A landmark that was not seen is NaN in ``xy_px`` and ``xyz_m`` and 0 in
+    ``visibility``; a frame with nobody in it is all NaN (see ``PoseFrame.empty``).
+    """
+
+    t_s: float
+    xy_px: np.ndarray
+    xyz_m: np.ndarray
+    visibility: np.ndarray
+    image_size: tuple[int, int]
+
+    def __post_init__(self) -> None:
+        if not np.isfinite(self.t_s):
+            raise ValueError(f"PoseFrame.t_s must be a finite time in seconds, got {self.t_s!r}")
+        for name, shape in (("xy_px", (N_LANDMARKS, 2)), ("xyz_m", (N_LANDMARKS, 3)), ("visibility", (N_LANDMARKS,))):
+            value = getattr(self, name)
+            if not isinstance(value, np.ndarray) or value.shape != shape:
+                got = getattr(value, "shape", type(value).__name__)
+                raise ValueError(f"PoseFrame.{name} must be an array of shape {shape}, got {got}")
+        width, height = self.image_size
+        if width <= 0 or height <= 0:
+            raise ValueError(f"PoseFrame.image_size must be positive (width, height), got {self.image_size!r}")
+
+    @classmethod
+    def empty(cls, t_s: float, image_size: tuple[int, int]) -> PoseFrame:
+        """A frame in which nobody was found."""
+        return cls(
+            t_s=t_s,
+            xy_px=np.full((N_LANDMARKS, 2), np.nan),
+            xyz_m=np.full((N_LANDMARKS, 3), np.nan),
+            visibility=np.zeros(N_LANDMARKS),
+            image_size=image_size,
+        )
+
+    @property
+    def detected(self) -> bool:
+        """True when a person was found in the frame."""
+        return bool(np.isfinite(self.xyz_m).any())

@@ -1,0 +1,304 @@
+"""Reading and writing video: the only module that decodes or encodes frames.
+
+Frames come out upright (phone rotation metadata applied), as RGB ``uint8`` arrays of
+shape (H, W, 3), each with its time on the video's own clock. Times are strictly
+increasing: frames with a duplicate or out-of-order timestamp are skipped and counted,
+because the pose landmarker refuses them. The reader can thin a high-frame-rate file
+to a chosen analysis rate and shrink large frames before inference.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from types import TracebackType
+
+import av
+import av.error
+import numpy as np
+
+# Container formats that hold a still image, not a video, even though FFmpeg opens them.
+_IMAGE_FORMATS = ("image2", "png_pipe", "jpeg_pipe", "bmp_pipe", "gif", "webp_pipe", "tiff_pipe", "apng")
+
+
+class VideoError(ValueError):
+    """The file is not a video that can be analysed; the message says why."""
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What a video file says about itself, with width and height as displayed (upright)."""
+
+    width: int
+    height: int
+    rotation_deg: int  # how far the stored pixels are turned from upright (0, 90, 180, 270)
+    fps: float  # the nominal (average) frame rate; variable-rate files vary around it
+    duration_s: float
+    frame_count: int  # as the container says; 0 when it does not say
+    codec: str
+
+
+@dataclass(frozen=True, eq=False)
+class Frame:
+    """One upright frame: ``rgb`` is (H, W, 3) uint8, ``t_s`` its time in seconds."""
+
+    index: int  # position among the frames the decoder produced, counting from 0
+    t_s: float
+    rgb: np.ndarray
+
+
+@dataclass
+class ReadStats:
+    """What happened while reading: how many frames, and what was skipped or broken."""
+
+    decoded: int = 0
+    kept: int = 0
+    thinned: int = 0  # skipped on purpose to keep to the analysis rate
+    bad_timestamps: int = 0  # skipped because the time was not after the previous frame's
+    truncated: bool = False  # the file ended in the middle of its data
+    problems: list[str] = field(default_factory=list)
+
+
+def _open(path: Path) -> av.container.InputContainer:
+    if not path.exists():
+        raise VideoError(f"no such file: {path.name}")
+    if path.is_dir():
+        raise VideoError(f"{path.name} is a folder, not a video file")
+    if path.stat().st_size == 0:
+        raise VideoError(f"{path.name} is empty (0 bytes): there is no video in it")
+    try:
+        container = av.open(str(path), mode="r")
+    except (av.error.FFmpegError, UnicodeDecodeError) as exc:
+        raise VideoError(f"{path.name} is not a video file that can be read ({exc.__class__.__name__})") from exc
+    if any(name in _IMAGE_FORMATS for name in container.format.name.split(",")):
+        container.close()
+        raise VideoError(f"{path.name} is a still image, not a video: film the lift and upload the video")
+    if not container.streams.video:
+        kinds = sorted({s.type for s in container.streams}) or ["nothing"]
+        container.close()
+        raise VideoError(f"{path.name} has no video track (it holds {', '.join(kinds)})")
+    return container
+
+
+def _rotation_of(stream: av.video.stream.VideoStream, first: av.VideoFrame | None) -> int:
+    """Degrees (0, 90, 180, 270) to turn the stored picture counter-clockwise to show it upright."""
+    rotation = 0.0
+    if first is not None:
+        rotation = float(getattr(first, "rotation", 0) or 0)
+    # FFmpeg's display matrix angle is counter-clockwise; np.rot90 with k=angle/90 turns the same way.
+    return int(round(rotation / 90.0)) % 4 * 90
+
+
+def probe(path: str | Path) -> VideoInfo:
+    """Read a video's size, rotation, rate and length without decoding all of it."""
+    path = Path(path)
+    container = _open(path)
+    try:
+        stream = container.streams.video[0]
+        first = None
+        try:
+            for frame in container.decode(stream):
+                first = frame
+                break
+        except av.error.FFmpegError as exc:
+            raise VideoError(f"{path.name}: no frame could be decoded ({exc.__class__.__name__})") from exc
+        if first is None:
+            raise VideoError(f"{path.name} has a video track with no frames in it")
+        rotation = _rotation_of(stream, first)
+        width, height = first.width, first.height
+        if rotation in (90, 270):
+            width, height = height, width
+        rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+        fps = float(rate) if rate else 0.0
+        if stream.duration is not None and stream.time_base is not None:
+            duration = float(stream.duration * stream.time_base)
+        elif container.duration is not None:
+            duration = container.duration / av.time_base
+        else:
+            duration = 0.0
+        return VideoInfo(
+            width=width,
+            height=height,
+            rotation_deg=rotation,
+            fps=fps,
+            duration_s=duration,
+            frame_count=int(stream.frames or 0),
+            codec=stream.codec_context.name,
+        )
+    finally:
+        container.close()
+
+
+def _scaled_size(width: int, height: int, max_side_px: int | None) -> tuple[int, int]:
+    if not max_side_px or max(width, height) <= max_side_px:
+        return width, height
+    scale = max_side_px / max(width, height)
+    # Even sizes keep every later step (yuv420p encoding) happy.
+    return max(2, int(round(width * scale / 2)) * 2), max(2, int(round(height * scale / 2)) * 2)
+
+
+class VideoReader:
+    """Upright RGB frames of a file, with strictly increasing times, at most ``max_fps`` a second.
+
+    Use as a context manager and iterate; ``stats`` says afterwards what was skipped,
+    and whether the file was cut short.
+    """
+
+    def __init__(self, path: str | Path, *, max_fps: float | None = 30.0, max_side_px: int | None = 1280) -> None:
+        if max_fps is not None and not (max_fps > 0 and math.isfinite(max_fps)):
+            raise ValueError(f"max_fps must be a positive number of frames per second or None, got {max_fps!r}")
+        self.path = Path(path)
+        self.info = probe(self.path)
+        self.max_fps = max_fps
+        self.max_side_px = max_side_px
+        self.stats = ReadStats()
+        self._container: av.container.InputContainer | None = None
+
+    def __enter__(self) -> VideoReader:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._container is not None:
+            self._container.close()
+            self._container = None
+
+    def __iter__(self) -> Iterator[Frame]:
+        self.close()
+        self.stats = ReadStats()
+        container = _open(self.path)
+        self._container = container
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"  # frame-parallel decoding; the pose model is the bottleneck, not this
+        k = self.info.rotation_deg // 90
+        stored_w, stored_h = (self.info.height, self.info.width) if k % 2 else (self.info.width, self.info.height)
+        out_w, out_h = _scaled_size(stored_w, stored_h, self.max_side_px)
+        time_base = stream.time_base
+        start = stream.start_time or 0
+        nominal = 1.0 / self.info.fps if self.info.fps > 0 else 1.0 / 30.0
+        period = 1.0 / self.max_fps if self.max_fps else 0.0
+        # A frame is kept when it is at least most of a period after the last kept one, so
+        # a 60 fps file analysed at 30 keeps every other frame despite timestamp jitter.
+        slack = 0.25 * period
+        last_t: float | None = None
+        last_kept_t: float | None = None
+        try:
+            for frame in container.decode(stream):
+                index = self.stats.decoded
+                self.stats.decoded += 1
+                if frame.pts is not None and time_base is not None:
+                    t_s = float((frame.pts - start) * time_base)
+                elif last_t is not None:
+                    t_s = last_t + nominal
+                else:
+                    t_s = 0.0
+                if last_t is not None and t_s <= last_t:
+                    self.stats.bad_timestamps += 1
+                    continue
+                last_t = t_s
+                if last_kept_t is not None and t_s < last_kept_t + period - slack:
+                    self.stats.thinned += 1
+                    continue
+                last_kept_t = t_s
+                rgb = frame.to_ndarray(format="rgb24", width=out_w, height=out_h)
+                if k:
+                    rgb = np.ascontiguousarray(np.rot90(rgb, k))
+                self.stats.kept += 1
+                yield Frame(index=index, t_s=t_s, rgb=rgb)
+        except av.error.FFmpegError as exc:
+            # A file cut off mid-write: keep what decoded, and say so.
+            self.stats.truncated = True
+            self.stats.problems.append(
+                f"{self.path.name} stops in the middle of its data after {self.stats.decoded} frames "
+                f"({exc.__class__.__name__}); the rest could not be read"
+            )
+        finally:
+            self.close()
+        if self.info.duration_s and last_t is not None and not self.stats.truncated:
+            if last_t + 2 * nominal < self.info.duration_s - 1.0:
+                self.stats.truncated = True
+                self.stats.problems.append(
+                    f"{self.path.name} ends at {last_t:.1f} s although it says it lasts {self.info.duration_s:.1f} s: "
+                    "the file looks cut short"
+                )
+        if self.stats.bad_timestamps:
+            self.stats.problems.append(
+                f"{self.stats.bad_timestamps} frames had a time not after the frame before and were skipped"
+            )
+
+
+def read_frames(path: str | Path, *, max_fps: float | None = 30.0, max_side_px: int | None = 1280) -> Iterator[Frame]:
+    """Shorthand for iterating a ``VideoReader``."""
+    with VideoReader(path, max_fps=max_fps, max_side_px=max_side_px) as reader:
+        yield from reader
+
+
+class VideoWriter:
+    """Writes RGB frames to an H.264 MP4 (yuv420p, moov atom first) that browsers play.
+
+    Frames are timed by the ``t_s`` given with each, so a variable-rate source keeps its
+    timing. Odd widths or heights are trimmed by one pixel, as yuv420p needs even sizes.
+    """
+
+    def __init__(self, path: str | Path, *, fps_hint: float = 30.0, crf: int = 23, preset: str = "veryfast") -> None:
+        self.path = Path(path)
+        self._fps_hint = fps_hint
+        self._crf = crf
+        self._preset = preset
+        self._container: av.container.OutputContainer | None = None
+        self._stream: av.video.stream.VideoStream | None = None
+        self._size: tuple[int, int] | None = None
+        self._last_pts = -1
+        self.frames_written = 0
+
+    def __enter__(self) -> VideoWriter:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def _start(self, width: int, height: int) -> None:
+        self._container = av.open(str(self.path), mode="w", format="mp4", options={"movflags": "+faststart"})
+        rate = Fraction(self._fps_hint).limit_denominator(1001) if self._fps_hint > 0 else Fraction(30)
+        stream = self._container.add_stream("libx264", rate=rate)
+        stream.width = width
+        stream.height = height
+        stream.pix_fmt = "yuv420p"
+        stream.time_base = Fraction(1, 1000)
+        stream.codec_context.time_base = Fraction(1, 1000)
+        stream.options = {"crf": str(self._crf), "preset": self._preset}
+        self._stream = stream
+        self._size = (width, height)
+
+    def write(self, rgb: np.ndarray, t_s: float) -> None:
+        """Append one (H, W, 3) uint8 RGB frame shown at ``t_s`` seconds."""
+        if rgb.ndim != 3 or rgb.shape[2] != 3:
+            raise ValueError(f"VideoWriter.write needs an (H, W, 3) RGB frame, got shape {rgb.shape}")
+        height, width = rgb.shape[0] // 2 * 2, rgb.shape[1] // 2 * 2
+        if self._stream is None:
+            self._start(width, height)
+        elif (width, height) != self._size:
+            raise ValueError(f"frame size changed from {self._size} to {(width, height)} in one video")
+        pts = max(int(round(t_s * 1000)), self._last_pts + 1)
+        self._last_pts = pts
+        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb[:height, :width]), format="rgb24")
+        frame.pts = pts
+        frame.time_base = Fraction(1, 1000)
+        assert self._container is not None and self._stream is not None
+        for packet in self._stream.encode(frame):
+            self._container.mux(packet)
+        self.frames_written += 1
+
+    def close(self) -> None:
+        if self._container is None:
+            return
+        assert self._stream is not None
+        for packet in self._stream.encode():
+            self._container.mux(packet)
+        self._container.close()
+        self._container = None
