@@ -9,6 +9,7 @@ below before it is handed to the landmarker, so a corrupt or altered file is ref
 from __future__ import annotations
 
 import hashlib
+import http.client
 import os
 import sys
 import tempfile
@@ -91,43 +92,65 @@ def read_verified(path: Path, variant: str) -> bytes:
 def _print_progress(done: int, total: int) -> None:
     width = 30
     filled = int(width * done / total) if total else 0
-    sys.stderr.write(f"\rdownloading model [{'#' * filled}{'.' * (width - filled)}] {done / 1e6:5.1f}/{total / 1e6:.1f} MB")
+    sys.stderr.write(
+        f"\rdownloading model [{'#' * filled}{'.' * (width - filled)}] {done / 1e6:5.1f}/{total / 1e6:.1f} MB"
+    )
     if total and done >= total:
         sys.stderr.write("\n")
     sys.stderr.flush()
 
 
-def download(variant: str, dest_dir: Path, *, progress: Progress | None = _print_progress, timeout_s: float = 30.0) -> Path:
+def download(
+    variant: str, dest_dir: Path, *, progress: Progress | None = _print_progress, timeout_s: float = 30.0
+) -> Path:
     """Fetch the official bundle into ``dest_dir``, verify it, and move it into place atomically."""
     check_variant(variant)
     url = MODEL_URL.format(variant=variant)
+    name = model_filename(variant)
+    do_it_yourself = f"download the file yourself and set {MODEL_DIR_ENV} to the folder that holds {name}"
     dest_dir.mkdir(parents=True, exist_ok=True)
-    target = dest_dir / model_filename(variant)
+    target = dest_dir / name
     fd, tmp_name = tempfile.mkstemp(prefix=f".{variant}-", suffix=".part", dir=dest_dir)
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout_s) as response:
-            total = int(response.headers.get("Content-Length") or MODEL_BYTES[variant])
+            length = (response.headers.get("Content-Length") or "").strip()
+            total = int(length) if length.isdigit() else MODEL_BYTES[variant]
             done = 0
             while block := response.read(1 << 16):
                 out.write(block)
                 done += len(block)
                 if progress:
                     progress(done, total)
-        verify(tmp, variant)
+        # http.client ends a body that stops short of its Content-Length without an error.
+        if length.isdigit() and done < total:
+            raise ModelError(
+                f"the download of the {variant} pose model from {url} stopped after {done:,} of {total:,} bytes, "
+                f"so nothing was saved. Try again, or {do_it_yourself}."
+            )
+        actual = sha256_of(tmp)
+        if actual != MODEL_SHA256[variant]:
+            # Not verify(): its advice (delete the file) makes no sense for a temporary file we delete anyway.
+            raise ModelError(
+                f"the file downloaded from {url} is not the official {variant} pose model: its sha256 is "
+                f"{actual[:12]}…, expected {MODEL_SHA256[variant][:12]}…, so it was not saved. Something between "
+                f"here and Google (a proxy or filter) may have changed it; try again, or {do_it_yourself}."
+            )
         os.replace(tmp, target)
-    except (urllib.error.URLError, OSError, TimeoutError) as exc:
+    except (urllib.error.URLError, http.client.HTTPException, OSError, TimeoutError) as exc:
+        # HTTPException covers a connection dropped mid-body (IncompleteRead), which is not an OSError.
         raise ModelError(
             f"the {variant} pose model is not on this machine and could not be downloaded from {url} ({exc}). "
-            f"Connect to the internet once so it can be cached in {dest_dir}, or download the file yourself "
-            f"and set {MODEL_DIR_ENV} to the folder that holds {model_filename(variant)}."
+            f"Connect to the internet once so it can be cached in {dest_dir}, or {do_it_yourself}."
         ) from exc
     finally:
         tmp.unlink(missing_ok=True)
     return target
 
 
-def resolve_model(variant: str = DEFAULT_VARIANT, *, allow_download: bool = True, progress: Progress | None = _print_progress) -> Path:
+def resolve_model(
+    variant: str = DEFAULT_VARIANT, *, allow_download: bool = True, progress: Progress | None = _print_progress
+) -> Path:
     """The verified path of the ``variant`` bundle: from ``LIFTCHECK_MODEL_DIR``, else the cache, else downloaded."""
     check_variant(variant)
     name = model_filename(variant)

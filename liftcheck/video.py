@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
+from typing import BinaryIO
 
 import av
 import av.error
@@ -22,6 +23,9 @@ import numpy as np
 
 # Container formats that hold a still image, not a video, even though FFmpeg opens them.
 _IMAGE_FORMATS = ("image2", "png_pipe", "jpeg_pipe", "bmp_pipe", "gif", "webp_pipe", "tiff_pipe", "apng")
+# Box types an MP4/MOV file can start with, and the first bytes of a Matroska/WebM file.
+_MP4_FIRST_BOXES = (b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot", b"styp")
+_EBML_MAGIC = b"\x1a\x45\xdf\xa3"
 
 
 class VideoError(ValueError):
@@ -62,24 +66,119 @@ class ReadStats:
     problems: list[str] = field(default_factory=list)
 
 
+def _label(path: Path) -> str:
+    # The name alone keeps messages short; "." or "/" have no name, so show those whole.
+    return path.name or str(path)
+
+
+def _read_vint(data: bytes, pos: int, *, keep_marker: bool) -> tuple[int | None, int]:
+    """An EBML variable-length integer at ``pos``: (value, position after it); value None if unknown or cut."""
+    if pos >= len(data) or data[pos] == 0:
+        return None, len(data)
+    length = 8 - data[pos].bit_length() + 1
+    if pos + length > len(data):
+        return None, len(data)
+    value = int.from_bytes(data[pos : pos + length], "big")
+    if not keep_marker:
+        value &= (1 << (7 * length)) - 1
+        if value == (1 << (7 * length)) - 1:  # all ones: "size unknown", written by live recorders
+            return None, pos + length
+    return value, pos + length
+
+
+def _mp4_cut_short(handle: BinaryIO, size: int) -> str | None:
+    offset = 0
+    seen: set[bytes] = set()
+    while offset + 8 <= size:
+        handle.seek(offset)
+        header = handle.read(16)
+        box_size = int.from_bytes(header[:4], "big")
+        kind = header[4:8]
+        if not all(32 <= b < 127 for b in kind):
+            return None  # not a box any more: say nothing rather than guess
+        if box_size == 1:
+            if len(header) < 16:
+                return f"it ends inside the header of its '{kind.decode()}' box"
+            box_size = int.from_bytes(header[8:16], "big")
+        elif box_size == 0:
+            box_size = size - offset  # "runs to the end of the file"
+        if box_size < 8:
+            return None
+        seen.add(kind)
+        if offset + box_size > size:
+            return (
+                f"it ends {size - offset:,} bytes into its '{kind.decode()}' box, which should hold {box_size:,} bytes"
+            )
+        offset += box_size
+    if b"mdat" in seen and not seen & {b"moov", b"moof"}:
+        return "it holds picture data but not the index (the 'moov' box) that is written when recording ends"
+    return None
+
+
+def _matroska_cut_short(handle: BinaryIO, size: int) -> str | None:
+    head = handle.read(64)
+    _, pos = _read_vint(head, 0, keep_marker=True)  # EBML header id
+    header_size, pos = _read_vint(head, pos, keep_marker=False)
+    if header_size is None:
+        return None
+    handle.seek(pos + header_size)
+    segment = handle.read(12)
+    segment_id, seg_pos = _read_vint(segment, 0, keep_marker=True)
+    if segment_id != 0x18538067:
+        return None
+    segment_size, seg_pos = _read_vint(segment, seg_pos, keep_marker=False)
+    if segment_size is None:
+        return None
+    expected = pos + header_size + seg_pos + segment_size
+    if expected > size:
+        return f"it holds {size:,} of the {expected:,} bytes its header says it has"
+    return None
+
+
+def _cut_short(path: Path) -> str | None:
+    """Why the file looks cut off (an MP4/MOV or Matroska/WebM whose own structure runs past its end), or None.
+
+    FFmpeg decodes a cut file up to the cut and then just stops, with no error, so the
+    only sure sign is the container's own byte counts.
+    """
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            magic = handle.read(8)
+            handle.seek(0)
+            if magic[4:8] in _MP4_FIRST_BOXES:
+                return _mp4_cut_short(handle, size)
+            if magic[:4] == _EBML_MAGIC:
+                return _matroska_cut_short(handle, size)
+    except OSError:
+        return None
+    return None
+
+
 def _open(path: Path) -> av.container.InputContainer:
+    name = _label(path)
     if not path.exists():
-        raise VideoError(f"no such file: {path.name}")
+        raise VideoError(f"no such file: {name}")
     if path.is_dir():
-        raise VideoError(f"{path.name} is a folder, not a video file")
+        raise VideoError(f"{name} is a folder, not a video file")
     if path.stat().st_size == 0:
-        raise VideoError(f"{path.name} is empty (0 bytes): there is no video in it")
+        raise VideoError(f"{name} is empty (0 bytes): there is no video in it")
     try:
         container = av.open(str(path), mode="r")
     except (av.error.FFmpegError, UnicodeDecodeError) as exc:
-        raise VideoError(f"{path.name} is not a video file that can be read ({exc.__class__.__name__})") from exc
+        cut = _cut_short(path)
+        if cut:
+            raise VideoError(
+                f"{name} was cut short ({cut}), so nothing in it can be read: copy or upload the whole file again"
+            ) from exc
+        raise VideoError(f"{name} is not a video file that can be read ({exc.__class__.__name__})") from exc
     if any(name in _IMAGE_FORMATS for name in container.format.name.split(",")):
         container.close()
-        raise VideoError(f"{path.name} is a still image, not a video: film the lift and upload the video")
+        raise VideoError(f"{name} is a still image, not a video: film the lift and upload the video")
     if not container.streams.video:
-        kinds = sorted({s.type for s in container.streams}) or ["nothing"]
+        kinds: list[str] = sorted({str(s.type) for s in container.streams}) or ["nothing"]
         container.close()
-        raise VideoError(f"{path.name} has no video track (it holds {', '.join(kinds)})")
+        raise VideoError(f"{name} has no video track (it holds {', '.join(kinds)})")
     return container
 
 
@@ -160,7 +259,9 @@ class VideoReader:
     def __enter__(self) -> VideoReader:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
     def close(self) -> None:
@@ -181,12 +282,16 @@ class VideoReader:
         time_base = stream.time_base
         start = stream.start_time or 0
         nominal = 1.0 / self.info.fps if self.info.fps > 0 else 1.0 / 30.0
+        # Thinning keeps a frame when it is at least most of a period after the last kept one
+        # (so a 60 fps file analysed at 30 keeps every other frame despite timestamp jitter) and
+        # when it falls in a new 1/max_fps slot of a grid starting at the first frame: without the
+        # grid, a file up to a third faster than max_fps (35 fps for 30) would keep every frame.
+        early = 0.25  # of a period
         period = 1.0 / self.max_fps if self.max_fps else 0.0
-        # A frame is kept when it is at least most of a period after the last kept one, so
-        # a 60 fps file analysed at 30 keeps every other frame despite timestamp jitter.
-        slack = 0.25 * period
-        last_t: float | None = None
+        first_t: float | None = None
+        last_slot = -1
         last_kept_t: float | None = None
+        last_t: float | None = None
         try:
             for frame in container.decode(stream):
                 index = self.stats.decoded
@@ -201,11 +306,16 @@ class VideoReader:
                     self.stats.bad_timestamps += 1
                     continue
                 last_t = t_s
-                if last_kept_t is not None and t_s < last_kept_t + period - slack:
-                    self.stats.thinned += 1
-                    continue
-                last_kept_t = t_s
-                rgb = frame.to_ndarray(format="rgb24", width=out_w, height=out_h)
+                if self.max_fps:
+                    if first_t is None:
+                        first_t = t_s
+                    slot = math.floor((t_s - first_t) * self.max_fps + early)
+                    too_soon = last_kept_t is not None and t_s - last_kept_t < (1.0 - early) * period
+                    if slot <= last_slot or too_soon:
+                        self.stats.thinned += 1
+                        continue
+                    last_slot, last_kept_t = slot, t_s
+                rgb: np.ndarray = frame.to_ndarray(format="rgb24", width=out_w, height=out_h)
                 if k:
                     rgb = np.ascontiguousarray(np.rot90(rgb, k))
                 self.stats.kept += 1
@@ -219,13 +329,26 @@ class VideoReader:
             )
         finally:
             self.close()
-        if self.info.duration_s and last_t is not None and not self.stats.truncated:
-            if last_t + 2 * nominal < self.info.duration_s - 1.0:
-                self.stats.truncated = True
-                self.stats.problems.append(
-                    f"{self.path.name} ends at {last_t:.1f} s although it says it lasts {self.info.duration_s:.1f} s: "
-                    "the file looks cut short"
-                )
+        cut = None if self.stats.truncated else _cut_short(self.path)
+        if cut:
+            self.stats.truncated = True
+            upto = f"up to {last_t:.1f} s " if last_t is not None else ""
+            self.stats.problems.append(
+                f"{_label(self.path)} was cut short ({cut}): the {self.stats.decoded} frames {upto}were read, "
+                "the rest of the recording is missing"
+            )
+        if (
+            self.info.duration_s
+            and last_t is not None
+            and not self.stats.truncated
+            and last_t + 2 * nominal < self.info.duration_s - 1.0
+        ):
+            # For containers whose byte counts are not checked above: the clock says frames are missing.
+            self.stats.truncated = True
+            self.stats.problems.append(
+                f"{self.path.name} ends at {last_t:.1f} s although it says it lasts {self.info.duration_s:.1f} s: "
+                "the file looks cut short"
+            )
         if self.stats.bad_timestamps:
             self.stats.problems.append(
                 f"{self.stats.bad_timestamps} frames had a time not after the frame before and were skipped"
@@ -259,7 +382,9 @@ class VideoWriter:
     def __enter__(self) -> VideoWriter:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
     def _start(self, width: int, height: int) -> None:

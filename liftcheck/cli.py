@@ -1,0 +1,197 @@
+"""The command line: ``liftcheck analyze VIDEO``, ``liftcheck samples``, ``liftcheck demo``.
+
+The only place (with ``app.py``) that turns the library's exceptions into messages and
+exit codes: 0 done, 1 analysis failed on this input, 2 bad usage or setup.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from liftcheck import __version__
+from liftcheck.models import DEFAULT_VARIANT, VARIANTS, ModelError
+
+
+def _quiet_native_logs() -> None:
+    # MediaPipe's C++ side logs setup chatter to stderr; users need none of it.
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+class _ProgressBar:
+    def __init__(self, stream=sys.stderr) -> None:  # type: ignore[no-untyped-def]
+        self.stream = stream
+        self.start = time.perf_counter()
+        self.last_draw = 0.0
+        self.interactive = stream.isatty()
+
+    def __call__(self, p) -> None:  # type: ignore[no-untyped-def]
+        now = time.perf_counter()
+        if now - self.last_draw < (0.1 if self.interactive else 5.0):
+            return
+        self.last_draw = now
+        fraction = p.fraction
+        elapsed = now - self.start
+        left = elapsed * (1 - fraction) / fraction if fraction > 0.01 else float("nan")
+        bar = "#" * int(30 * fraction) + "." * (30 - int(30 * fraction))
+        line = f"[{bar}] {100 * fraction:5.1f}%  {p.frames_done} frames  {p.t_s:6.1f}/{p.duration_s:.1f} s  "
+        line += f"about {left:4.0f} s left" if left == left else ""
+        self.stream.write(("\r" if self.interactive else "") + line + ("" if self.interactive else "\n"))
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.interactive:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _fmt(value: object, digits: int = 0) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def print_table(report: dict, stream=sys.stdout) -> None:  # type: ignore[no-untyped-def]
+    """The per-lift table and the session summary, for a terminal."""
+    lifts = report["lifts"]
+    out = stream.write
+    out(f"\n{report['source']}: {report['summary']['headline']}\n")
+    if lifts:
+        out(
+            f"\n{'lift':>4}  {'start':>6} {'bottom':>6} {'end':>6}  {'style':<10} {'SSI':>4}  {'trunk':>5} {'knee':>5} "
+            f"{'twist':>5} {'side':>5}  {'verdict':<8} cue\n"
+        )
+        for row in lifts:
+            partial = f" (cut off at {row['partial']})" if row["partial"] else ""
+            out(
+                f"{row['lift']:>4}  {_fmt(row['start_s'], 1):>6} {_fmt(row['bottom_s'], 1):>6} {_fmt(row['end_s'], 1):>6}  "
+                f"{row['style']:<10} {_fmt(row['stoop_squat_index']):>4}  {_fmt(row['peak_trunk_flexion_deg']):>5} "
+                f"{_fmt(row['knee_flexion_at_bottom_deg']):>5} {_fmt(row['peak_twist_deg']):>5} "
+                f"{_fmt(row['peak_side_bend_deg']):>5}  {row['verdict']:<8} {row['cue']}{partial}\n"
+            )
+        out("\n(angles in degrees: peak trunk flexion, knee flexion at the bottom, peak twist and side bend while "
+            "bent or loaded; SSI = stoop–squat index, 0 squat … 100 stoop)\n")
+    summary = report["summary"]
+    if summary["lifts_per_minute"] is not None:
+        out(f"lifts per minute: {summary['lifts_per_minute']}\n")
+    uncertain = {f["rule_id"]: f["note"] for row in lifts for f in row["findings"] if not f["reliable"]}
+    for note in uncertain.values():
+        out(f"note: {note}\n")
+    for advice in summary["advice"][:3]:
+        out(f"- {advice['cue']} ({advice['lifts']} lift(s)): {advice['advice']}\n")
+        if advice["articles"]:
+            out(f"  see {'; '.join(advice['articles'])}\n")
+    for warning in report["warnings"]:
+        out(f"warning: {warning}\n")
+    out(f"{report['disclaimer']}\n")
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from liftcheck.pipeline import analyze_video
+    from liftcheck.video import VideoError
+
+    _quiet_native_logs()
+    path = Path(args.video)
+    bar = None if args.quiet else _ProgressBar()
+    try:
+        report = analyze_video(
+            path,
+            model=args.model,
+            max_fps=args.max_fps or None,
+            annotated_path=args.annotated,
+            progress=bar,
+            thumbnails=False,
+        )
+    except VideoError as exc:
+        print(f"liftcheck: cannot analyse {path.name}: {exc}", file=sys.stderr)
+        return 1
+    except ModelError as exc:
+        print(f"liftcheck: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        if bar is not None:
+            bar.close()
+    data = report.to_dict()
+    print_table(data)
+    if args.json:
+        Path(args.json).write_text(report.to_json())
+        print(f"JSON report written to {args.json}")
+    if args.csv:
+        Path(args.csv).write_text(report.to_csv())
+        print(f"CSV written to {args.csv}")
+    if args.annotated:
+        print(f"annotated video written to {args.annotated}")
+    return 0
+
+
+def cmd_samples(args: argparse.Namespace) -> int:
+    from liftcheck import samples
+
+    return samples.run(args)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Analyse the synthetic lifter: shows what liftcheck reports with no camera or video."""
+    from liftcheck import synthetic
+    from liftcheck.pipeline import Engine
+
+    clip = synthetic.generate(synthetic.demo_session(), seed=args.seed)
+
+    def no_frames(rgb, t_s):  # type: ignore[no-untyped-def]
+        raise RuntimeError("the demo feeds poses, not frames")
+
+    engine = Engine(no_frames, keep_thumbnails=False)
+    for pose in clip.frames:
+        engine.step(None, pose.t_s, pose=pose)
+    engine.finish()
+    duration = clip.frames[-1].t_s if clip.frames else 0.0
+    report = engine.report("synthetic demo", duration_s=duration, settings={"model": "synthetic"}, warnings=[])
+    print_table(report.to_dict())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="liftcheck", description="Check lifting form from video, lift by lift.")
+    parser.add_argument("--version", action="version", version=f"liftcheck {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    analyze = sub.add_parser("analyze", help="analyse a video file and print a per-lift table")
+    analyze.add_argument("video", help="the video (mp4, mov, avi, webm, mkv)")
+    analyze.add_argument("--model", choices=VARIANTS, default=DEFAULT_VARIANT, help="pose model (default: full)")
+    analyze.add_argument("--max-fps", type=float, default=30.0, help="analyse at most this many frames a second (0: all)")
+    analyze.add_argument("--json", metavar="F", help="write the full report as JSON")
+    analyze.add_argument("--csv", metavar="F", help="write the per-lift table as CSV")
+    analyze.add_argument("--annotated", metavar="F", help="write an annotated H.264 MP4")
+    analyze.add_argument("--quiet", action="store_true", help="no progress bar")
+    analyze.set_defaults(func=cmd_analyze)
+
+    samples_parser = sub.add_parser("samples", help="bring the labelled sample clips into sample_videos/")
+    from liftcheck import samples
+
+    samples.add_arguments(samples_parser)
+    samples_parser.set_defaults(func=cmd_samples)
+
+    demo = sub.add_parser("demo", help="analyse a synthetic lifter (no camera or video needed)")
+    demo.add_argument("--seed", type=int, default=0)
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        print("liftcheck: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

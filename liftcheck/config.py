@@ -1,0 +1,113 @@
+"""Every threshold liftcheck uses, in one frozen config, each with where its value comes from.
+
+Pure: standard library only. Times are in seconds, never frame counts: webcams drop
+frames and files differ in frame rate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class KinematicsConfig:
+    # One Euro filter on the landmarks: a 1.5 Hz floor removes the model's frame-to-frame
+    # jitter (several degrees at the knee) while a lift's motion (≈0.3–1 Hz) passes; the
+    # speed term lets fast moves through. Our own measurement on the labelled clips.
+    smoothing_min_cutoff_hz: float = 1.5
+    smoothing_beta: float = 0.5
+    # Longer than this without a person and the smoothing starts afresh.
+    max_gap_s: float = 0.5
+    # Camera view from how far the hip line is turned in depth (0 = facing the camera).
+    front_max_yaw_deg: float = 30.0
+    side_min_yaw_deg: float = 60.0
+    view_time_constant_s: float = 1.0
+    # Frames that teach the true vertical: straight knees and a straight ankle–hip–shoulder line.
+    straight_knee_max_deg: float = 25.0
+    straight_body_min_ratio: float = 0.97
+    max_camera_tilt_deg: float = 35.0
+
+
+@dataclass(frozen=True)
+class RepConfig:
+    # Standing: shoulders within 12% of the body's length of their full height, knees
+    # nearly straight, trunk nearly upright. MediaPipe reads straight knees at 5–20°,
+    # hence the 35° margin (our measurement on the labelled clips).
+    standing_max_lowering: float = 0.12
+    standing_max_knee_deg: float = 35.0
+    standing_max_trunk_deg: float = 30.0
+    # A lift goes down at least this far: a quarter of the body length, far enough that a
+    # golf address or a bow is not a lift, while a kettlebell pick-up (≈0.35–0.45) is.
+    min_depth_lowering: float = 0.22
+    min_rep_duration_s: float = 0.6
+    max_rep_duration_s: float = 20.0
+    # Staying low, with bent knees and an upright trunk, this long is sitting (or
+    # kneeling), not a lift.
+    sit_min_hold_s: float = 1.5
+    sit_min_knee_deg: float = 60.0
+    sit_max_trunk_deg: float = 30.0
+    # A gap without a person longer than this breaks a lift in progress.
+    max_unseen_s: float = 1.0
+    # Standing must last this long before it ends a lift (jitter at the top is not standing).
+    min_stand_s: float = 0.1
+
+
+@dataclass(frozen=True)
+class RuleConfig:
+    # Trunk flexion bands: REBA (Hignett & McAtamney 2000) and ISO 11226:2000 —
+    # 0–20° neutral, 20–60° moderate, over 60° severe.
+    trunk_moderate_deg: float = 20.0
+    trunk_severe_deg: float = 60.0
+    # REBA legs: +1 for knee flexion 30–60°, +2 over 60°.
+    reba_knee_moderate_deg: float = 30.0
+    reba_knee_severe_deg: float = 60.0
+    # Lift style at the bottom, from the knee (our label definitions, after the stoop /
+    # squat literature): stoop under 40° knee flexion, squat over 90° with the trunk
+    # fairly upright (under 45°), semi-squat in between.
+    stoop_max_knee_deg: float = 40.0
+    squat_min_knee_deg: float = 90.0
+    squat_max_trunk_deg: float = 45.0
+    # Stoop–squat index (Schmid 2022: 0 full squat, 100 full stoop; normal box lifts
+    # score under 30 squatting and over 90 stooping). Our normalisation: trunk lean over
+    # 90°, knee flexion over 120°.
+    ssi_trunk_full_deg: float = 90.0
+    ssi_knee_full_deg: float = 120.0
+    ssi_squat_max: float = 30.0
+    ssi_stoop_min: float = 90.0
+    # Twist and side bend: EN 1005-4 treats 10° or more, repeated twice a minute or more,
+    # as not acceptable; REBA adds a point for any twist or side bend; ISO 11226 calls
+    # side bend over 20° awkward. We warn from 20° of twist (single-camera twist is
+    # ±10–15°, so 10° would be noise) and call 45° severe (NIOSH asymmetry multiplier
+    # 1 − 0.0032·45 ≈ 0.86: a 14% lower recommended load).
+    twist_warn_deg: float = 20.0
+    twist_severe_deg: float = 45.0
+    side_bend_warn_deg: float = 10.0
+    side_bend_severe_deg: float = 20.0
+    # Twist counts as "while bent" when the trunk is flexed past the neutral band.
+    bent_trunk_deg: float = 20.0
+    # Sudden movement: the trunk's peak angular speed. Controlled lifts in the labelled
+    # clips peak at 110–190°/s (our measurement); the articles name sudden movement as a
+    # trigger but give no number, so we flag only what is clearly faster than that.
+    jerk_warn_deg_s: float = 220.0
+    jerk_severe_deg_s: float = 320.0
+    # A twist event (outside or inside a lift) lasts at least this long above the warning angle.
+    twist_event_min_s: float = 0.15
+    # Lifting frequency: the NIOSH frequency multiplier falls quickly past ~4 lifts a
+    # minute (FM 0.84 at 4/min, 0.75 at 6/min, 1-hour work); we warn from 6 a minute.
+    lifts_per_minute_warn: float = 6.0
+    lifts_per_minute_severe: float = 10.0
+
+
+@dataclass(frozen=True)
+class Config:
+    kinematics: KinematicsConfig = field(default_factory=KinematicsConfig)
+    reps: RepConfig = field(default_factory=RepConfig)
+    rules: RuleConfig = field(default_factory=RuleConfig)
+    # Analyse at most this many frames a second: a 60 fps file adds nothing a lift needs
+    # (the evaluation shows the same counts and styles at 30 as at 60).
+    max_analysis_fps: float = 30.0
+    # Frames are shrunk to this long side before inference; the model sees 256×256 anyway.
+    max_side_px: int = 1280
+
+
+DEFAULT_CONFIG = Config()

@@ -1,0 +1,349 @@
+"""Wiring the stages: ``analyze_video`` for files and ``LiveSession`` for the camera.
+
+Both run one ``Engine``: pose → angles → lift segmenter → rules, frame by frame, in the
+same order, so a lift found live is the lift the file analysis finds.
+"""
+
+from __future__ import annotations
+
+import math
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from liftcheck.config import DEFAULT_CONFIG, Config
+from liftcheck.kinematics import Angles, Kinematics, framing_advice
+from liftcheck.landmarks import PoseFrame
+from liftcheck.report import Report, build_report
+from liftcheck.reps import Phase, RepSegmenter
+from liftcheck.rules import RepVerdict, judge
+
+if TYPE_CHECKING:
+    from liftcheck.draw import Hud
+
+
+class AnalysisCancelled(Exception):
+    """The caller asked the analysis to stop; nothing was saved."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    frames_done: int
+    frames_expected: int  # an estimate from the container; 0 when unknown
+    t_s: float
+    duration_s: float
+
+    @property
+    def fraction(self) -> float:
+        if self.duration_s > 0:
+            return min(1.0, max(0.0, self.t_s / self.duration_s))
+        return 0.0
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What one frame produced: its pose and angles, and a lift if one ended here."""
+
+    pose: PoseFrame
+    angles: Angles
+    phase: Phase
+    lift: RepVerdict | None
+
+
+class Engine:
+    """The per-frame analysis shared by files and the camera. One per video or live session.
+
+    ``estimate`` turns an (H, W, 3) RGB frame and its time into a ``PoseFrame``: normally
+    a ``PoseEstimator.detect``; tests may pass recorded or synthetic poses instead.
+    """
+
+    def __init__(
+        self,
+        estimate: Callable[[np.ndarray, float], PoseFrame],
+        config: Config = DEFAULT_CONFIG,
+        *,
+        keep_thumbnails: bool = True,
+    ) -> None:
+        self.config = config
+        self._estimate = estimate
+        self.kinematics = Kinematics(config.kinematics)
+        self.segmenter = RepSegmenter(config.reps)
+        self.angles: list[Angles] = []
+        self.lifts: list[RepVerdict] = []
+        self.thumbnails: dict[int, bytes] = {}
+        self._worst: tuple[float, float, np.ndarray, PoseFrame, Angles] | None = None  # (trunk, t, frame, pose, angles)
+        self._keep_thumbnails = keep_thumbnails
+
+    def step(self, rgb: np.ndarray | None, t_s: float, pose: PoseFrame | None = None) -> StepResult:
+        """Analyse one frame (or an already-estimated pose) at ``t_s`` seconds."""
+        if pose is None:
+            if rgb is None:
+                raise ValueError("Engine.step needs a frame or a pose")
+            pose = self._estimate(rgb, t_s)
+        angles = self.kinematics.update(pose)
+        self.angles.append(angles)
+        if rgb is not None and self._keep_thumbnails:
+            self._remember_worst(rgb, pose, angles)
+        rep = self.segmenter.update(angles)
+        lift = self._judge(rep) if rep is not None else None
+        if self.segmenter.phase in (Phase.STANDING, Phase.WAITING) and lift is None:
+            self._worst = None
+        return StepResult(pose, angles, self.segmenter.phase, lift)
+
+    def finish(self) -> RepVerdict | None:
+        rep = self.segmenter.finish()
+        return self._judge(rep) if rep is not None else None
+
+    def _judge(self, rep) -> RepVerdict:  # type: ignore[no-untyped-def]
+        verdict = judge(rep, self.config.rules)
+        self.lifts.append(verdict)
+        if self._worst is not None and rep.start_s <= self._worst[1] <= rep.end_s:
+            self._store_thumbnail(rep.index, verdict)
+        self._worst = None
+        return verdict
+
+    def _remember_worst(self, rgb: np.ndarray, pose: PoseFrame, angles: Angles) -> None:
+        # The worst moment of a lift is its deepest forward bend; keep a small copy of that frame.
+        if not angles.seen or not math.isfinite(angles.trunk_flexion_deg):
+            return
+        if self.segmenter.phase not in (Phase.DOWN, Phase.UP, Phase.STANDING):
+            return
+        if self._worst is None or angles.trunk_flexion_deg > self._worst[0]:
+            self._worst = (angles.trunk_flexion_deg, angles.t_s, rgb.copy(), pose, angles)
+
+    def _store_thumbnail(self, index: int, verdict: RepVerdict) -> None:
+        from liftcheck import draw
+
+        assert self._worst is not None
+        _, _, frame, pose, angles = self._worst
+        label = f"Lift {index}: {verdict.measures.style.value}, {verdict.verdict.value}"
+        self.thumbnails[index] = draw.encode_jpeg(draw.thumbnail(frame, pose, angles, label=label))
+
+    def hud(self, message: str = "") -> Hud:
+        from liftcheck.draw import Hud
+
+        last = self.lifts[-1] if self.lifts else None
+        main = last.main_finding if last else None
+        return Hud(
+            lift_count=len(self.lifts),
+            phase=self.segmenter.phase.value,
+            cue=last.cue if last else "",
+            cue_severity=(main.severity.value if main else "ok"),
+            last_verdict=last.verdict.value if last else None,
+            last_lift_index=last.rep.index if last else None,
+            last_lift_style=last.measures.style.value if last else None,
+            message=message,
+        )
+
+    def report(self, source: str, *, duration_s: float, settings: dict[str, object], warnings: list[str]) -> Report:
+        return build_report(
+            source,
+            self.angles,
+            self.lifts,
+            duration_s=duration_s,
+            settings=settings,
+            warnings=warnings,
+            thumbnails=self.thumbnails,
+            config=self.config.rules,
+        )
+
+
+def _prefetch(frames: Iterator, depth: int = 4) -> Iterator:
+    """Decode ahead in a thread so decoding overlaps inference (both release the GIL)."""
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            for item in frames:
+                while not stop.is_set():
+                    try:
+                        q.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+        except BaseException as exc:  # handed to the consumer, raised there
+            errors.append(exc)
+        finally:
+            while True:
+                try:
+                    q.put(done, timeout=0.1)
+                    break
+                except queue.Full:
+                    if stop.is_set():
+                        break
+
+    thread = threading.Thread(target=worker, name="liftcheck-decode", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = q.get()
+            if item is done:
+                break
+            yield item
+        if errors:
+            raise errors[0]
+    finally:
+        stop.set()
+        while thread.is_alive():
+            try:
+                q.get_nowait()
+            except queue.Empty:
+                pass
+            thread.join(timeout=0.05)
+
+
+def analyze_video(
+    path: str | Path,
+    *,
+    model: str = "full",
+    max_fps: float | None = None,
+    annotated_path: str | Path | None = None,
+    progress: Callable[[Progress], None] | None = None,
+    cancel: threading.Event | None = None,
+    config: Config = DEFAULT_CONFIG,
+    source_name: str | None = None,
+    estimator: Callable[[np.ndarray, float], PoseFrame] | None = None,
+    thumbnails: bool = True,
+) -> Report:
+    """Analyse a video file from start to end and return its report.
+
+    Raises ``VideoError`` for a file that is not a readable video, ``ModelError`` when
+    the model cannot be had, ``AnalysisCancelled`` when ``cancel`` is set mid-way.
+    """
+    from liftcheck.video import VideoReader, VideoWriter
+
+    path = Path(path)
+    rate = max_fps if max_fps is not None else config.max_analysis_fps
+    reader = VideoReader(path, max_fps=rate, max_side_px=config.max_side_px)
+    info = reader.info
+    expected = info.frame_count
+    if expected and info.fps > 0 and rate:
+        expected = int(math.ceil(expected * min(1.0, rate / info.fps)))
+    owned = None
+    if estimator is None:
+        from liftcheck.pose import PoseEstimator
+
+        owned = PoseEstimator(model)
+        estimator = owned.detect
+    engine = Engine(estimator, config, keep_thumbnails=thumbnails)
+    writer = VideoWriter(annotated_path, fps_hint=min(info.fps or 30.0, rate or 30.0)) if annotated_path else None
+    draw = None
+    if writer is not None:
+        from liftcheck import draw
+    frames = 0
+    last_t = 0.0
+    try:
+        for frame in _prefetch(iter(reader)):
+            if cancel is not None and cancel.is_set():
+                raise AnalysisCancelled(f"analysis of {source_name or path.name} cancelled")
+            result = engine.step(frame.rgb, frame.t_s)
+            frames += 1
+            last_t = frame.t_s
+            if writer is not None and draw is not None:
+                writer.write(draw.draw_overlay(frame.rgb, result.pose, result.angles, engine.hud()), frame.t_s)
+            if progress is not None:
+                progress(Progress(frames, expected, frame.t_s, info.duration_s))
+        engine.finish()
+    finally:
+        reader.close()
+        if owned is not None:
+            owned.close()
+        if writer is not None:
+            writer.close()
+    warnings = list(reader.stats.problems)
+    if frames == 0:
+        warnings.append(f"{path.name}: no frame could be decoded")
+    if frames == 1:
+        warnings.append("The video has a single frame: a lift needs movement over time, so none can be found.")
+    settings = {"model": model, "max_fps": rate, "analysed_fps": round(frames / last_t, 2) if last_t > 0 else None}
+    duration = info.duration_s or last_t
+    return engine.report(source_name or path.name, duration_s=duration, settings=settings, warnings=warnings)
+
+
+@dataclass
+class LiveFrame:
+    """What the live view needs after one camera frame."""
+
+    pose: PoseFrame
+    angles: Angles
+    hud: Hud
+    lift: RepVerdict | None
+    framing: str = ""
+    extras: dict[str, object] = field(default_factory=dict)
+
+
+class LiveSession:
+    """One camera session: frames in (with their own timestamps), angles and lifts out.
+
+    Owns its own landmarker: never share a session between browser tabs or users.
+    ``process`` must be called from one thread at a time (the caller drops frames that
+    arrive while one is being processed, rather than queueing them).
+    """
+
+    def __init__(
+        self,
+        model: str = "full",
+        *,
+        config: Config = DEFAULT_CONFIG,
+        estimator: Callable[[np.ndarray, float], PoseFrame] | None = None,
+        source_name: str = "camera",
+    ) -> None:
+        self.model = model
+        self.config = config
+        self.source_name = source_name
+        self._owned = None
+        if estimator is None:
+            from liftcheck.pose import PoseEstimator
+
+            self._owned = PoseEstimator(model)
+            estimator = self._owned.detect
+        self.engine = Engine(estimator, config)
+        self._t0: float | None = None
+        self._last_t: float | None = None
+        self.frames_skipped = 0
+
+    def process(self, rgb: np.ndarray, t_s: float) -> LiveFrame | None:
+        """Analyse one frame; None when its time is not after the previous frame's."""
+        if self._t0 is None:
+            self._t0 = t_s
+        rel = t_s - self._t0
+        if self._last_t is not None and rel <= self._last_t:
+            self.frames_skipped += 1
+            return None
+        self._last_t = rel
+        result = self.engine.step(rgb, rel)
+        framing = ""
+        if not self.engine.lifts:
+            framing = framing_advice(result.pose, result.angles)
+        return LiveFrame(result.pose, result.angles, self.engine.hud(framing), result.lift, framing)
+
+    def annotate(self, rgb: np.ndarray, t_s: float) -> tuple[np.ndarray, LiveFrame | None]:
+        """``process`` and draw the overlay on a copy of the frame."""
+        from liftcheck import draw
+
+        live = self.process(rgb, t_s)
+        if live is None:
+            return rgb, None
+        return draw.draw_overlay(rgb, live.pose, live.angles, live.hud), live
+
+    def stop(self) -> Report:
+        """End the session: close a lift cut off by the stop, and return the report."""
+        self.engine.finish()
+        if self._owned is not None:
+            self._owned.close()
+            self._owned = None
+        duration = self._last_t or 0.0
+        settings = {"model": self.model, "max_fps": None, "analysed_fps": None}
+        if duration > 0:
+            settings["analysed_fps"] = round(len(self.engine.angles) / duration, 2)
+        return self.engine.report(self.source_name, duration_s=duration, settings=settings, warnings=[])

@@ -1,0 +1,388 @@
+"""Judging one lift: its style, its peak angles, and findings with a cue and a source each.
+
+Pure: numpy and the standard library only. Each rule is a plain function from a lift's
+``LiftMeasures`` to a ``Finding`` (or None), collected in ``RULES``: adding a check is
+one function and one entry. Thresholds come from ``config.RuleConfig``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+
+import numpy as np
+
+from liftcheck.config import DEFAULT_CONFIG, RuleConfig
+from liftcheck.guidance import CUES
+from liftcheck.kinematics import Measure, View
+from liftcheck.reps import Rep
+
+
+class Severity(str, Enum):
+    OK = "ok"
+    INFO = "info"  # worth knowing, not graded (e.g. a measure the view cannot judge)
+    CAUTION = "caution"
+    POOR = "poor"
+
+    @property
+    def rank(self) -> int:
+        return {"ok": 0, "info": 0, "caution": 1, "poor": 2}[self.value]
+
+
+class Verdict(str, Enum):
+    GOOD = "good"
+    CAUTION = "caution"
+    POOR = "poor"
+
+
+class Style(str, Enum):
+    STOOP = "stoop"
+    SEMI_SQUAT = "semi-squat"
+    SQUAT = "squat"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One check's result on one lift."""
+
+    rule_id: str
+    title: str
+    value: float
+    unit: str
+    threshold: float
+    severity: Severity
+    cue: str  # the short cue for the live view
+    advice: str  # what to change, in plain words
+    articles: tuple[str, ...]  # ids in guidance.ARTICLES
+    standard: str  # where the threshold comes from
+    reliable: bool = True
+    note: str = ""  # e.g. why the view makes this uncertain
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "rule_id": self.rule_id,
+            "title": self.title,
+            "value": _finite_or_none(self.value),
+            "unit": self.unit,
+            "threshold": self.threshold,
+            "severity": self.severity.value,
+            "cue": self.cue,
+            "advice": self.advice,
+            "articles": list(self.articles),
+            "standard": self.standard,
+            "reliable": self.reliable,
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class LiftMeasures:
+    """What the rules look at, measured once per lift. Angles in degrees, NaN when unseen."""
+
+    style: Style
+    stoop_squat_index: float  # 0 full squat .. 100 full stoop
+    peak_trunk_flexion_deg: float
+    knee_flexion_at_bottom_deg: float
+    hip_flexion_at_bottom_deg: float
+    trunk_flexion_at_bottom_deg: float
+    peak_twist_deg: float  # largest |twist| while bent or on the way up with the load
+    peak_twist_t_s: float
+    peak_side_bend_deg: float  # largest |side bend| while bent or loaded
+    peak_trunk_speed_deg_s: float
+    depth: float  # peak lowering, 0..1
+    view: View
+    cut_off: str
+
+    def reliable(self, measure: Measure) -> bool:
+        from liftcheck.kinematics import RELIABLE_IN_VIEW
+
+        return measure in RELIABLE_IN_VIEW[self.view]
+
+
+@dataclass(frozen=True)
+class RepVerdict:
+    """A lift with its measures, findings and overall verdict, and REBA-style scores."""
+
+    rep: Rep
+    measures: LiftMeasures
+    findings: tuple[Finding, ...]
+    verdict: Verdict
+    reba_trunk: int  # 1..5
+    reba_legs: int  # 1..3
+
+    @property
+    def main_finding(self) -> Finding | None:
+        graded = [f for f in self.findings if f.severity.rank > 0]
+        return max(graded, key=lambda f: f.severity.rank) if graded else None
+
+    @property
+    def cue(self) -> str:
+        main = self.main_finding
+        return main.cue if main else CUES["good"].short
+
+
+def _finite_or_none(value: float) -> float | None:
+    return float(value) if math.isfinite(value) else None
+
+
+def _nanmax_abs(values: np.ndarray) -> tuple[float, int]:
+    finite = np.isfinite(values)
+    if not finite.any():
+        return math.nan, -1
+    magnitude = np.where(finite, np.abs(values), -np.inf)
+    i = int(np.argmax(magnitude))
+    return float(magnitude[i]), i
+
+
+def stoop_squat_index(trunk_deg: float, knee_deg: float, config: RuleConfig = DEFAULT_CONFIG.rules) -> float:
+    """0 (all knees: full squat) .. 100 (all trunk: full stoop), from the bottom of the lift.
+
+    After Schmid (2022): the share of the lowering done by leaning the trunk, against
+    bending the legs. Each is scaled by its full range (trunk 90°, knee 120°).
+    """
+    if not (math.isfinite(trunk_deg) and math.isfinite(knee_deg)):
+        return math.nan
+    trunk = min(max(trunk_deg, 0.0) / config.ssi_trunk_full_deg, 1.0)
+    knee = min(max(knee_deg, 0.0) / config.ssi_knee_full_deg, 1.0)
+    if trunk + knee <= 1e-9:
+        return math.nan
+    return 100.0 * trunk / (trunk + knee)
+
+
+def classify_style(knee_deg: float, trunk_deg: float, config: RuleConfig = DEFAULT_CONFIG.rules) -> Style:
+    """Stoop: legs nearly straight; squat: deep knee bend with the trunk fairly upright; else semi-squat."""
+    if not math.isfinite(knee_deg):
+        return Style.UNKNOWN
+    if knee_deg < config.stoop_max_knee_deg:
+        return Style.STOOP
+    if knee_deg > config.squat_min_knee_deg and (not math.isfinite(trunk_deg) or trunk_deg <= config.squat_max_trunk_deg):
+        return Style.SQUAT
+    return Style.SEMI_SQUAT
+
+
+def measure_lift(rep: Rep, config: RuleConfig = DEFAULT_CONFIG.rules) -> LiftMeasures:
+    """Everything the rules need from one lift's angle traces."""
+    t = rep.times_s
+    lowering = rep.trace("lowering")
+    trunk = rep.trace("trunk_flexion_deg")
+    knee = rep.trace("knee_flexion_deg")
+    hip = rep.trace("hip_flexion_deg")
+    twist = rep.trace("trunk_twist_deg")
+    side = rep.trace("side_bend_deg")
+    depth = float(np.nanmax(lowering)) if np.isfinite(lowering).any() else math.nan
+    # The bottom is a phase, not a frame: take the median over the frames near full depth.
+    near_bottom = np.isfinite(lowering) & (lowering >= depth - 0.03) if math.isfinite(depth) else np.zeros(len(t), bool)
+    knee_bottom = float(np.nanmedian(knee[near_bottom])) if near_bottom.any() else math.nan
+    trunk_bottom = float(np.nanmedian(trunk[near_bottom])) if near_bottom.any() else math.nan
+    hip_bottom = float(np.nanmedian(hip[near_bottom])) if near_bottom.any() else math.nan
+    # Twist and side bend count while the trunk is bent, or after the bottom (holding the load).
+    bottom_i = int(np.searchsorted(t, rep.bottom_s))
+    loaded = (np.arange(len(t)) >= bottom_i) | (np.nan_to_num(trunk) >= config.bent_trunk_deg)
+    peak_twist, twist_i = _nanmax_abs(np.where(loaded, twist, np.nan))
+    peak_side, _ = _nanmax_abs(np.where(loaded, side, np.nan))
+    speed = math.nan
+    finite = np.isfinite(trunk)
+    if finite.sum() >= 3:
+        speed = float(np.nanmax(np.abs(np.gradient(trunk[finite], t[finite]))))
+    views = [a.view for a in rep.frames if a.seen]
+    view = max(set(views), key=views.count) if views else View.UNKNOWN
+    return LiftMeasures(
+        style=classify_style(knee_bottom, trunk_bottom, config),
+        stoop_squat_index=stoop_squat_index(trunk_bottom, knee_bottom, config),
+        peak_trunk_flexion_deg=float(np.nanmax(trunk)) if finite.any() else math.nan,
+        knee_flexion_at_bottom_deg=knee_bottom,
+        hip_flexion_at_bottom_deg=hip_bottom,
+        trunk_flexion_at_bottom_deg=trunk_bottom,
+        peak_twist_deg=peak_twist,
+        peak_twist_t_s=float(t[twist_i]) if twist_i >= 0 else math.nan,
+        peak_side_bend_deg=peak_side,
+        peak_trunk_speed_deg_s=speed,
+        depth=depth,
+        view=view,
+        cut_off=rep.cut_off,
+    )
+
+
+# ---------------------------------------------------------------- the rules
+
+Rule = Callable[[LiftMeasures, RuleConfig], "Finding | None"]
+
+_VIEW_NOTE = {
+    Measure.TRUNK_FLEXION: "Seen from the front, forward bend rests on the model's depth guess; film from the side "
+    "for a sure reading.",
+    Measure.TRUNK_TWIST: "Seen from the side, twist rests on the model's depth guess; film from the front or at 45° "
+    "for a sure reading.",
+    Measure.SIDE_BEND: "Seen from the side, side bend rests on the model's depth guess; film from the front or at "
+    "45° for a sure reading.",
+    Measure.KNEE_FLEXION: "The camera view makes the knee angle uncertain.",
+}
+
+
+def _graded(
+    rule_id: str,
+    title: str,
+    value: float,
+    warn: float,
+    severe: float,
+    cue_key: str,
+    standard: str,
+    measures: LiftMeasures,
+    measure: Measure,
+    unit: str = "°",
+) -> Finding | None:
+    if not math.isfinite(value) or value < warn:
+        return None
+    severity = Severity.POOR if value >= severe else Severity.CAUTION
+    threshold = severe if severity is Severity.POOR else warn
+    cue = CUES[cue_key]
+    reliable = measures.reliable(measure)
+    return Finding(
+        rule_id=rule_id,
+        title=title,
+        value=value,
+        unit=unit,
+        threshold=threshold,
+        severity=severity if reliable else Severity.INFO,
+        cue=cue.short,
+        advice=cue.advice,
+        articles=cue.articles,
+        standard=standard,
+        reliable=reliable,
+        note="" if reliable else _VIEW_NOTE.get(measure, "The camera view makes this uncertain."),
+    )
+
+
+def rule_style(m: LiftMeasures, c: RuleConfig) -> Finding | None:
+    """Stooping (straight legs, bending at the waist) gets the knees cue."""
+    if m.style is not Style.STOOP:
+        return None
+    cue = CUES["stoop"]
+    reliable = m.reliable(Measure.KNEE_FLEXION)
+    return Finding(
+        rule_id="stoop_lift",
+        title="Bent at the waist, not the knees",
+        value=m.knee_flexion_at_bottom_deg,
+        unit="° knee flexion",
+        threshold=c.stoop_max_knee_deg,
+        severity=Severity.CAUTION if reliable else Severity.INFO,
+        cue=cue.short,
+        advice=cue.advice,
+        articles=cue.articles,
+        standard="Stoop = knee flexion under 40° at the bottom (stoop/squat lifting literature); "
+        "Stoop–Squat-Index after Schmid 2022",
+        reliable=reliable,
+        note="" if reliable else _VIEW_NOTE[Measure.KNEE_FLEXION],
+    )
+
+
+def rule_trunk_flexion(m: LiftMeasures, c: RuleConfig) -> Finding | None:
+    """Peak forward bend of the trunk, graded by the REBA / ISO 11226 bands."""
+    value = m.peak_trunk_flexion_deg
+    severe = math.isfinite(value) and value >= c.trunk_severe_deg
+    return _graded(
+        "trunk_flexion",
+        "Trunk bent far forward" if severe else "Trunk bent forward",
+        value,
+        c.trunk_moderate_deg,
+        c.trunk_severe_deg,
+        "trunk_severe" if severe else "trunk_moderate",
+        "REBA and ISO 11226: 0–20° neutral, 20–60° moderate, over 60° severe",
+        m,
+        Measure.TRUNK_FLEXION,
+    )
+
+
+def rule_twist(m: LiftMeasures, c: RuleConfig) -> Finding | None:
+    """Shoulders turned against the hips while bent or holding the load."""
+    return _graded(
+        "trunk_twist",
+        "Twisted while bent or loaded",
+        m.peak_twist_deg,
+        c.twist_warn_deg,
+        c.twist_severe_deg,
+        "twist",
+        "REBA (+1 for a twisted trunk); EN 1005-4 (10° or more, repeated, not acceptable); "
+        "NIOSH asymmetry multiplier 1 − 0.0032·A",
+        m,
+        Measure.TRUNK_TWIST,
+    )
+
+
+def rule_side_bend(m: LiftMeasures, c: RuleConfig) -> Finding | None:
+    """Trunk leaning sideways while bent or loaded."""
+    return _graded(
+        "side_bend",
+        "Leaned to one side",
+        m.peak_side_bend_deg,
+        c.side_bend_warn_deg,
+        c.side_bend_severe_deg,
+        "side_bend",
+        "REBA (+1 for side flexion); EN 1005-4 (10° or more); ISO 11226 (over 20° awkward)",
+        m,
+        Measure.SIDE_BEND,
+    )
+
+
+def rule_jerk(m: LiftMeasures, c: RuleConfig) -> Finding | None:
+    """A sudden, fast trunk movement."""
+    return _graded(
+        "sudden_movement",
+        "Sudden, jerky movement",
+        m.peak_trunk_speed_deg_s,
+        c.jerk_warn_deg_s,
+        c.jerk_severe_deg_s,
+        "jerk",
+        "Our measurement: controlled lifts in the labelled clips peak at 110–190°/s of trunk speed",
+        m,
+        Measure.TRUNK_FLEXION,
+        unit="°/s",
+    )
+
+
+RULES: tuple[Rule, ...] = (rule_style, rule_trunk_flexion, rule_twist, rule_side_bend, rule_jerk)
+
+
+def reba_trunk_score(trunk_deg: float, twisted_or_bent_sideways: bool, config: RuleConfig = DEFAULT_CONFIG.rules) -> int:
+    """REBA trunk score: 1 upright, 2 up to 20°, 3 20–60°, 4 over 60°; +1 for twist or side bend."""
+    if not math.isfinite(trunk_deg):
+        return 0
+    if trunk_deg < 5.0:
+        score = 1
+    elif trunk_deg < config.trunk_moderate_deg:
+        score = 2
+    elif trunk_deg <= config.trunk_severe_deg:
+        score = 3
+    else:
+        score = 4
+    return score + (1 if twisted_or_bent_sideways else 0)
+
+
+def reba_leg_score(knee_deg: float, config: RuleConfig = DEFAULT_CONFIG.rules) -> int:
+    """REBA legs (both feet on the ground): 1, +1 for knee flexion 30–60°, +2 over 60°."""
+    if not math.isfinite(knee_deg):
+        return 0
+    if knee_deg > config.reba_knee_severe_deg:
+        return 3
+    if knee_deg >= config.reba_knee_moderate_deg:
+        return 2
+    return 1
+
+
+def judge(rep: Rep, config: RuleConfig = DEFAULT_CONFIG.rules, rules: tuple[Rule, ...] = RULES) -> RepVerdict:
+    """Measure a lift, run every rule on it, and give the overall verdict."""
+    measures = measure_lift(rep, config)
+    findings = tuple(f for rule in rules if (f := rule(measures, config)) is not None)
+    worst = max((f.severity.rank for f in findings), default=0)
+    verdict = (Verdict.GOOD, Verdict.CAUTION, Verdict.POOR)[worst]
+    twisted = any(f.rule_id in ("trunk_twist", "side_bend") and f.reliable for f in findings)
+    return RepVerdict(
+        rep=rep,
+        measures=measures,
+        findings=findings,
+        verdict=verdict,
+        reba_trunk=reba_trunk_score(measures.peak_trunk_flexion_deg, twisted, config),
+        reba_legs=reba_leg_score(measures.knee_flexion_at_bottom_deg, config),
+    )
