@@ -75,8 +75,10 @@ def print_table(report: dict, stream=sys.stdout) -> None:  # type: ignore[no-unt
                 f"{_fmt(row['knee_flexion_at_bottom_deg']):>5} {_fmt(row['peak_twist_deg']):>5} "
                 f"{_fmt(row['peak_side_bend_deg']):>5}  {row['verdict']:<8} {row['cue']}{partial}\n"
             )
-        out("\n(angles in degrees: peak trunk flexion, knee flexion at the bottom, peak twist and side bend while "
-            "bent or loaded; SSI = stoop–squat index, 0 squat … 100 stoop)\n")
+        out(
+            "\n(angles in degrees: peak trunk flexion, knee flexion at the bottom, peak twist and side bend while "
+            "bent or loaded; SSI = stoop–squat index, 0 squat … 100 stoop)\n"
+        )
     summary = report["summary"]
     if summary["lifts_per_minute"] is not None:
         out(f"lifts per minute: {summary['lifts_per_minute']}\n")
@@ -164,7 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
     analyze = sub.add_parser("analyze", help="analyse a video file and print a per-lift table")
     analyze.add_argument("video", help="the video (mp4, mov, avi, webm, mkv)")
     analyze.add_argument("--model", choices=VARIANTS, default=DEFAULT_VARIANT, help="pose model (default: full)")
-    analyze.add_argument("--max-fps", type=float, default=30.0, help="analyse at most this many frames a second (0: all)")
+    analyze.add_argument(
+        "--max-fps", type=float, default=30.0, help="analyse at most this many frames a second (0: all)"
+    )
     analyze.add_argument("--json", metavar="F", help="write the full report as JSON")
     analyze.add_argument("--csv", metavar="F", help="write the per-lift table as CSV")
     analyze.add_argument("--annotated", metavar="F", help="write an annotated H.264 MP4")

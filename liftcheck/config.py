@@ -41,11 +41,12 @@ class RepConfig:
     min_depth_lowering: float = 0.22
     min_rep_duration_s: float = 0.6
     max_rep_duration_s: float = 20.0
-    # Staying low, with bent knees and an upright trunk, this long is sitting (or
-    # kneeling), not a lift.
-    sit_min_hold_s: float = 1.5
+    # Knees bent past 60° and held within 15° for 2 s is sitting or kneeling, not a lift,
+    # whatever the trunk does meanwhile (a seated reach to the floor): a lift's bottom
+    # lasts about a second, and a lift bends and straightens the knees without pause.
+    sit_min_hold_s: float = 2.0
+    sit_max_knee_drift_deg: float = 15.0
     sit_min_knee_deg: float = 60.0
-    sit_max_trunk_deg: float = 30.0
     # A gap without a person longer than this breaks a lift in progress.
     max_unseen_s: float = 1.0
     # Standing must last this long before it ends a lift (jitter at the top is not standing).
@@ -96,6 +97,7 @@ class RuleConfig:
     # minute (FM 0.84 at 4/min, 0.75 at 6/min, 1-hour work); we warn from 6 a minute.
     lifts_per_minute_warn: float = 6.0
     lifts_per_minute_severe: float = 10.0
+    frequency_min_session_s: float = 60.0
 
 
 @dataclass(frozen=True)

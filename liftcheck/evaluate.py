@@ -98,8 +98,12 @@ def score_clip(label: dict, report: Report, seconds: float = 0.0) -> ClipScore:
 
 
 def evaluate_dir(
-    directory: Path, *, model: str = "full", max_fps: float | None = DEFAULT_CONFIG.max_analysis_fps,
-    only: list[str] | None = None, echo: bool = False,
+    directory: Path,
+    *,
+    model: str = "full",
+    max_fps: float | None = DEFAULT_CONFIG.max_analysis_fps,
+    only: list[str] | None = None,
+    echo: bool = False,
 ) -> list[ClipScore]:
     labels = json.loads((directory / "labels.json").read_text())
     scores = []
@@ -164,13 +168,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     directory = args.directory or default_dir()
     if directory is None or not (directory / "labels.json").is_file():
-        print("No labelled clips found: pass a folder holding labels.json, or set LIFTCHECK_SAMPLES_DIR.", file=sys.stderr)
+        print(
+            "No labelled clips found: pass a folder holding labels.json, or set LIFTCHECK_SAMPLES_DIR.", file=sys.stderr
+        )
         return 2
     print(f"model {args.model}, at most {args.max_fps or 'all'} frames/s, clips in {directory}")
     print(HEADER)
-    scores = evaluate_dir(
-        directory, model=args.model, max_fps=args.max_fps or None, only=args.only, echo=True
-    )
+    scores = evaluate_dir(directory, model=args.model, max_fps=args.max_fps or None, only=args.only, echo=True)
     print("-" * len(HEADER))
     for line in summary_lines(scores):
         print(line)

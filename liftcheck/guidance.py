@@ -101,8 +101,7 @@ CUES: dict[str, Cue] = {
     ),
     "side_bend": Cue(
         "Stay square",
-        "Your trunk leaned to one side. Hold the load in front of you with both hands and keep your "
-        "shoulders level.",
+        "Your trunk leaned to one side. Hold the load in front of you with both hands and keep your shoulders level.",
         ("back-spasms-pt",),
     ),
     "jerk": Cue(

@@ -111,15 +111,18 @@ def find_twist_events(
     return events
 
 
-def frequency_finding(lifts: Sequence[RepVerdict], config: RuleConfig = DEFAULT_CONFIG.rules) -> tuple[float, Finding | None]:
-    """Lifts per minute over the stretch that holds them, and a finding when that is high."""
-    if len(lifts) < 2:
+def frequency_finding(
+    lifts: Sequence[RepVerdict], duration_s: float, config: RuleConfig = DEFAULT_CONFIG.rules
+) -> tuple[float, Finding | None]:
+    """Lifts per minute over the session, and a finding when that is high.
+
+    A rate is only judged over at least a minute of video: ten deadlifts in a 20-second
+    gym clip are a set, not a working pace.
+    """
+    if not lifts or duration_s <= 0:
         return math.nan, None
-    span_s = lifts[-1].rep.end_s - lifts[0].rep.start_s
-    if span_s <= 0:
-        return math.nan, None
-    per_minute = len(lifts) / span_s * 60.0
-    if per_minute < config.lifts_per_minute_warn:
+    per_minute = len(lifts) / duration_s * 60.0
+    if duration_s < config.frequency_min_session_s or per_minute < config.lifts_per_minute_warn:
         return per_minute, None
     severe = per_minute >= config.lifts_per_minute_severe
     cue = CUES["frequency"]
@@ -242,7 +245,9 @@ class Report:
             "session_findings": [f.as_dict() for f in self.session_findings],
             "twist_events": [e.as_dict() for e in self.twist_events],
             "warnings": list(self.warnings),
-            "articles": {a.id: {"title": a.title, "publisher": a.publisher, "point": a.point} for a in ARTICLES.values()},
+            "articles": {
+                a.id: {"title": a.title, "publisher": a.publisher, "point": a.point} for a in ARTICLES.values()
+            },
             "disclaimer": "Guidance on lifting technique, not a diagnosis or a medical device. "
             "The video was analysed on this machine and did not leave it.",
         }
@@ -300,7 +305,15 @@ def rows_to_csv(rows: Sequence[dict[str, object]]) -> str:
     return out.getvalue()
 
 
-TIMELINE_FIELDS = ("t_s", "trunk_flexion_deg", "knee_flexion_deg", "hip_flexion_deg", "trunk_twist_deg", "side_bend_deg", "lowering")
+TIMELINE_FIELDS = (
+    "t_s",
+    "trunk_flexion_deg",
+    "knee_flexion_deg",
+    "hip_flexion_deg",
+    "trunk_twist_deg",
+    "side_bend_deg",
+    "lowering",
+)
 
 
 def build_report(
@@ -315,7 +328,7 @@ def build_report(
     config: RuleConfig = DEFAULT_CONFIG.rules,
 ) -> Report:
     """Assemble the report from the per-frame angles and the judged lifts."""
-    per_minute, freq = frequency_finding(lifts, config)
+    per_minute, freq = frequency_finding(lifts, duration_s, config)
     views = [a.view for a in angles if a.seen and a.view is not View.UNKNOWN]
     view = max(set(views), key=views.count) if views else View.UNKNOWN
     timeline = {name: np.array([getattr(a, name) for a in angles], dtype=float) for name in TIMELINE_FIELDS}

@@ -92,11 +92,10 @@ def is_standing(angles: Angles, config: RepConfig = DEFAULT_CONFIG.reps) -> bool
     return angles.lowering <= config.standing_max_lowering and knee_ok and trunk_ok
 
 
-def _looks_seated(angles: Angles, config: RepConfig) -> bool:
+def _legs_bent_low(angles: Angles, config: RepConfig) -> bool:
     return (
         angles.seen
         and angles.knee_flexion_deg >= config.sit_min_knee_deg
-        and angles.trunk_flexion_deg <= config.sit_max_trunk_deg
         and angles.lowering > config.standing_max_lowering
     )
 
@@ -120,6 +119,7 @@ class RepSegmenter:
         self._max_lowering = -math.inf
         self._bottom: tuple[int, Angles] | None = None
         self._seated_since: float | None = None
+        self._seated_knee = 0.0
         self._seated = False
         self._standing_run: list[tuple[int, Angles]] = []
         self._last_seen_t: float | None = None
@@ -170,9 +170,15 @@ class RepSegmenter:
         if a.seen and math.isfinite(a.lowering) and a.lowering > self._max_lowering:
             self._max_lowering = a.lowering
             self._bottom = (i, a)
-        if _looks_seated(a, self.config):
-            if self._seated_since is None:
+        # Sitting (or kneeling) holds the legs bent and still while the trunk may move (a seated
+        # reach); a lift bends and straightens the knees without pause.
+        if _legs_bent_low(a, self.config):
+            moved = self._seated_since is not None and abs(a.knee_flexion_deg - self._seated_knee) > (
+                self.config.sit_max_knee_drift_deg
+            )
+            if self._seated_since is None or moved:
                 self._seated_since = a.t_s
+                self._seated_knee = a.knee_flexion_deg
             elif a.t_s - self._seated_since >= self.config.sit_min_hold_s:
                 self._seated = True
         elif a.seen:

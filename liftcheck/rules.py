@@ -158,7 +158,9 @@ def classify_style(knee_deg: float, trunk_deg: float, config: RuleConfig = DEFAU
         return Style.UNKNOWN
     if knee_deg < config.stoop_max_knee_deg:
         return Style.STOOP
-    if knee_deg > config.squat_min_knee_deg and (not math.isfinite(trunk_deg) or trunk_deg <= config.squat_max_trunk_deg):
+    if knee_deg > config.squat_min_knee_deg and (
+        not math.isfinite(trunk_deg) or trunk_deg <= config.squat_max_trunk_deg
+    ):
         return Style.SQUAT
     return Style.SEMI_SQUAT
 
@@ -345,7 +347,9 @@ def rule_jerk(m: LiftMeasures, c: RuleConfig) -> Finding | None:
 RULES: tuple[Rule, ...] = (rule_style, rule_trunk_flexion, rule_twist, rule_side_bend, rule_jerk)
 
 
-def reba_trunk_score(trunk_deg: float, twisted_or_bent_sideways: bool, config: RuleConfig = DEFAULT_CONFIG.rules) -> int:
+def reba_trunk_score(
+    trunk_deg: float, twisted_or_bent_sideways: bool, config: RuleConfig = DEFAULT_CONFIG.rules
+) -> int:
     """REBA trunk score: 1 upright, 2 up to 20°, 3 20–60°, 4 over 60°; +1 for twist or side bend."""
     if not math.isfinite(trunk_deg):
         return 0

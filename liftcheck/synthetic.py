@@ -1343,7 +1343,7 @@ def generate(
 
 
 def demo_session() -> Scenario:
-    """Three lifts of different styles and one twist: the app's "Try a sample" (~21 s)."""
+    """Three lifts of different styles and one twist: the app's "Try a sample" (18 s)."""
     return scenario(
         stand(2.0),
         lift("squat"),

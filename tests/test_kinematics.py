@@ -1,0 +1,193 @@
+"""Tests of the angle measurements against the synthetic lifter's known angles."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from liftcheck import synthetic as syn
+from liftcheck.kinematics import (
+    RELIABLE_IN_VIEW,
+    Angles,
+    Kinematics,
+    Measure,
+    OneEuroFilter,
+    View,
+    classify_view,
+    combine_sides,
+    framing_advice,
+    knee_flexion_deg,
+    trunk_flexion_deg,
+    trunk_twist_deg,
+)
+from liftcheck.landmarks import PoseFrame, PoseLandmark
+
+L = PoseLandmark
+
+# Tolerances, in degrees, for a clean synthetic pose in a view where the measure is reliable.
+# They allow for the smoothing filter's lag on fast moves (the median error is far smaller).
+MEDIAN_TOL_DEG = 2.0
+P95_TOL_DEG = 10.0
+
+
+def _measure(clip: syn.SyntheticClip) -> list[Angles]:
+    kin = Kinematics()
+    return [kin.update(frame) for frame in clip.frames]
+
+
+def _errors(angles: list[Angles], truth: np.ndarray, field: str) -> np.ndarray:
+    measured = np.array([getattr(a, field) for a in angles])
+    ok = np.isfinite(measured)
+    return np.abs(measured[ok] - truth[ok])
+
+
+SESSION = syn.scenario(
+    syn.stand(1.5),
+    syn.lift("squat"),
+    syn.stand(1.0),
+    syn.lift("stoop"),
+    syn.stand(1.0),
+    syn.lift("semi-squat", twist_deg=35.0, side_bend_deg=12.0),
+    syn.stand(1.0),
+    syn.twist(40.0, 2.0),
+    syn.stand(1.0),
+)
+
+FIELDS = {
+    Measure.TRUNK_FLEXION: ("trunk_flexion_deg", "trunk_flexion_deg"),
+    Measure.KNEE_FLEXION: ("knee_flexion_left_deg", "knee_flexion_l_deg"),
+    Measure.HIP_FLEXION: ("hip_flexion_deg", "hip_flexion_deg"),
+    Measure.TRUNK_TWIST: ("trunk_twist_deg", "trunk_twist_deg"),
+    Measure.SIDE_BEND: ("side_bend_deg", "side_bend_deg"),
+}
+
+
+@pytest.mark.parametrize(("yaw", "view"), [(90.0, View.SIDE), (45.0, View.OBLIQUE), (0.0, View.FRONT)])
+def test_angles_match_truth_where_reliable(yaw: float, view: View) -> None:
+    """Every measure the view is meant to judge matches the generated angle within the stated tolerance."""
+    clip = syn.generate(SESSION, view_yaw_deg=yaw, noise_m=0.003, seed=1)
+    angles = _measure(clip)
+    assert angles[-1].view is view
+    for measure in RELIABLE_IN_VIEW[view]:
+        if measure not in FIELDS:
+            continue
+        ours, theirs = FIELDS[measure]
+        err = _errors(angles, getattr(clip.truth, theirs), ours)
+        assert np.median(err) < MEDIAN_TOL_DEG, (measure, np.median(err))
+        assert np.percentile(err, 95) < P95_TOL_DEG, (measure, np.percentile(err, 95))
+
+
+def test_lowering_matches_truth() -> None:
+    """How low the body is (0 standing, toward 1 at the floor) follows the generated height."""
+    clip = syn.generate(SESSION, view_yaw_deg=60.0, seed=2)
+    measured = np.array([a.lowering for a in _measure(clip)])
+    err = np.abs(measured - clip.truth.lowering)
+    assert np.median(err) < 0.02
+    assert np.percentile(err, 95) < 0.08
+
+
+def test_tilted_camera_vertical_is_learned() -> None:
+    """With a camera pitched 20° down at a person facing it, the learned vertical corrects trunk flexion."""
+    clip = syn.generate(SESSION, view_yaw_deg=0.0, camera_pitch_deg=20.0, camera_height_m=1.8, seed=3)
+    kin = Kinematics()
+    angles = [kin.update(f) for f in clip.frames]
+    # The learned vertical is the true one, within a few degrees.
+    true_up = clip.camera.up
+    tilt = math.degrees(math.acos(float(np.clip(np.dot(kin.up, true_up), -1, 1))))
+    assert tilt < 3.0
+    err = _errors(angles[60:], clip.truth.trunk_flexion_deg[60:], "trunk_flexion_deg")
+    assert np.median(err) < 3.0
+    # Without learning, the camera's own axis would be 20° off: the test can tell the difference.
+    raw = trunk_flexion_deg(np.stack([f.xyz_m for f in clip.frames]))
+    assert np.median(np.abs(raw - clip.truth.trunk_flexion_deg)) > 10.0
+
+
+@pytest.mark.parametrize(("yaw", "expected"), [(0, View.FRONT), (20, View.FRONT), (45, View.OBLIQUE), (75, View.SIDE)])
+def test_view_classification(yaw: float, expected: View) -> None:
+    """The camera view is estimated from the pose, whichever way the person faces."""
+    clip = syn.generate(syn.scenario(syn.stand(2.0), syn.lift("semi-squat"), syn.stand(1.0)), view_yaw_deg=yaw)
+    angles = _measure(clip)
+    assert angles[-1].view is expected
+    assert classify_view(math.nan) is View.UNKNOWN
+
+
+def test_unseen_frames_give_nan_and_do_not_poison_smoothing() -> None:
+    """Frames with nobody give NaN angles; after a long gap the smoothing starts afresh."""
+    clip = syn.generate(syn.scenario(syn.stand(1.0), syn.hold_bent(1.0, trunk_deg=60.0, knee_deg=20.0)))
+    kin = Kinematics()
+    first = kin.update(clip.frames[0])
+    assert first.seen and abs(first.trunk_flexion_deg) < 3
+    gap = kin.update(PoseFrame.empty(1.0, clip.frames[0].image_size))
+    assert not gap.seen and math.isnan(gap.trunk_flexion_deg) and math.isnan(gap.lowering)
+    # Two seconds later, bent: the first frame after the gap reads the bent pose, not a blend.
+    bent = clip.frames[-1]
+    after = kin.update(PoseFrame(3.0, bent.xy_px, bent.xyz_m, bent.visibility, bent.image_size))
+    assert abs(after.trunk_flexion_deg - 60.0) < 2.0
+
+
+def test_poorly_seen_leg_is_not_trusted() -> None:
+    """Seen from the side, a hidden leg with a wrong guess does not pull the knee angle."""
+    assert combine_sides(np.array(90.0), np.array(10.0), np.array(0.9), np.array(0.1)) == pytest.approx(90.0)
+    assert combine_sides(np.array(80.0), np.array(100.0), np.array(0.8), np.array(0.8)) == pytest.approx(90.0)
+
+
+def test_angle_functions_on_a_hand_built_pose() -> None:
+    """The raw functions give the textbook angles on a pose built by hand."""
+    xyz = np.zeros((33, 3))
+    xyz[L.LEFT_HIP] = (0.1, 0.0, 0.0)
+    xyz[L.RIGHT_HIP] = (-0.1, 0.0, 0.0)
+    # Trunk leaning 45° toward the camera (−z), shoulders square.
+    xyz[L.LEFT_SHOULDER] = (0.15, -0.35, -0.35)
+    xyz[L.RIGHT_SHOULDER] = (-0.15, -0.35, -0.35)
+    # Left leg straight down; right knee bent 90°.
+    xyz[L.LEFT_KNEE] = (0.1, 0.45, 0.0)
+    xyz[L.LEFT_ANKLE] = (0.1, 0.9, 0.0)
+    xyz[L.RIGHT_KNEE] = (-0.1, 0.45, 0.0)
+    xyz[L.RIGHT_ANKLE] = (-0.1, 0.45, 0.45)
+    assert float(trunk_flexion_deg(xyz)) == pytest.approx(45.0, abs=0.01)
+    assert float(trunk_twist_deg(xyz)) == pytest.approx(0.0, abs=0.01)
+    assert float(knee_flexion_deg(xyz, "left")) == pytest.approx(0.0, abs=0.01)
+    assert float(knee_flexion_deg(xyz, "right")) == pytest.approx(90.0, abs=0.01)
+    # Turn the shoulder line 30° about the trunk axis: twist reads 30° (sign: toward the left).
+    axis = xyz[L.LEFT_SHOULDER] / 2 + xyz[L.RIGHT_SHOULDER] / 2
+    u = axis / np.linalg.norm(axis)
+    half = (xyz[L.RIGHT_SHOULDER] - xyz[L.LEFT_SHOULDER]) / 2
+    angle = math.radians(30.0)
+    rotated = half * math.cos(angle) + np.cross(u, half) * math.sin(angle) + u * np.dot(u, half) * (1 - math.cos(angle))
+    xyz[L.RIGHT_SHOULDER] = axis + rotated
+    xyz[L.LEFT_SHOULDER] = axis - rotated
+    assert abs(float(trunk_twist_deg(xyz))) == pytest.approx(30.0, abs=0.01)
+
+
+def test_one_euro_filter_smooths_noise_and_follows_steps() -> None:
+    """The filter cuts jitter on a still value and still reaches a new level after a step."""
+    rng = np.random.default_rng(0)
+    f = OneEuroFilter(1.5, 0.5)
+    t = np.arange(0, 2, 1 / 30)
+    noisy = 10.0 + rng.normal(0, 1.0, len(t))
+    out = np.array([f(np.array([x]), float(ti))[0] for x, ti in zip(noisy, t)])
+    assert np.std(out[15:]) < 0.8 * np.std(noisy[15:])
+    step = np.array([f(np.array([50.0]), 2.0 + float(ti))[0] for ti in t[:30]])
+    assert abs(step[-1] - 50.0) < 1.0
+
+
+def test_framing_advice_names_what_is_missing() -> None:
+    """Before lifting, the framing check says when the legs are out of the picture or the view is frontal."""
+    clip = syn.generate(syn.scenario(syn.stand(1.0)), view_yaw_deg=90.0)
+    kin = Kinematics()
+    frame = clip.frames[-1]
+    angles = [kin.update(f) for f in clip.frames][-1]
+    assert framing_advice(frame, angles) == ""
+    width, height = frame.image_size
+    cropped = frame.xy_px.copy()
+    for lm in (L.LEFT_KNEE, L.RIGHT_KNEE, L.LEFT_ANKLE, L.RIGHT_ANKLE):
+        cropped[lm, 1] = height * 1.3
+    legs_out = PoseFrame(frame.t_s, cropped, frame.xyz_m, frame.visibility, frame.image_size)
+    assert "knees and ankles" in framing_advice(legs_out, angles)
+    front = syn.generate(syn.scenario(syn.stand(1.5)), view_yaw_deg=0.0)
+    kin = Kinematics()
+    front_angles = [kin.update(f) for f in front.frames][-1]
+    assert "sideways" in framing_advice(front.frames[-1], front_angles)
+    assert "nobody" in framing_advice(PoseFrame.empty(0.0, (width, height)), front_angles)
