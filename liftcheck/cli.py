@@ -70,7 +70,8 @@ def print_table(report: dict, stream=sys.stdout) -> None:  # type: ignore[no-unt
         for row in lifts:
             partial = f" (cut off at {row['partial']})" if row["partial"] else ""
             out(
-                f"{row['lift']:>4}  {_fmt(row['start_s'], 1):>6} {_fmt(row['bottom_s'], 1):>6} {_fmt(row['end_s'], 1):>6}  "
+                f"{row['lift']:>4}  {_fmt(row['start_s'], 1):>6} {_fmt(row['bottom_s'], 1):>6} "
+                f"{_fmt(row['end_s'], 1):>6}  "
                 f"{row['style']:<10} {_fmt(row['stoop_squat_index']):>4}  {_fmt(row['peak_trunk_flexion_deg']):>5} "
                 f"{_fmt(row['knee_flexion_at_bottom_deg']):>5} {_fmt(row['peak_twist_deg']):>5} "
                 f"{_fmt(row['peak_side_bend_deg']):>5}  {row['verdict']:<8} {row['cue']}{partial}\n"

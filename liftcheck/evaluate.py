@@ -143,7 +143,8 @@ def summary_lines(scores: list[ClipScore]) -> list[str]:
         f"lifts: labelled {total('labelled')}, detected {total('detected')}, matched {matched}, "
         f"extra {total('extra')}, missed {total('missed')}",
         f"style right: {total('style_right')}/{matched} = {100 * total('style_right') / max(matched, 1):.1f}%",
-        f"twists (labelled >= {TWIST_LABEL_MIN_DEG:.0f} deg) found: {total('twists_found')}/{total('twists_labelled')}, "
+        f"twists (labelled >= {TWIST_LABEL_MIN_DEG:.0f} deg) found: "
+        f"{total('twists_found')}/{total('twists_labelled')}, "
         f"false alarms {total('twist_false_alarms')}, reported in views that cannot judge twist "
         f"{total('twists_uncertain')}",
     ]

@@ -6,6 +6,7 @@ same order, so a lift found live is the lift the file analysis finds.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import queue
 import threading
@@ -195,10 +196,8 @@ def _prefetch(frames: Iterator, depth: int = 4) -> Iterator:
     finally:
         stop.set()
         while thread.is_alive():
-            try:
+            with contextlib.suppress(queue.Empty):
                 q.get_nowait()
-            except queue.Empty:
-                pass
             thread.join(timeout=0.05)
 
 
@@ -237,7 +236,6 @@ def analyze_video(
         estimator = owned.detect
     engine = Engine(estimator, config, keep_thumbnails=thumbnails)
     writer = VideoWriter(annotated_path, fps_hint=min(info.fps or 30.0, rate or 30.0)) if annotated_path else None
-    draw = None
     if writer is not None:
         from liftcheck import draw
     frames = 0
@@ -249,7 +247,7 @@ def analyze_video(
             result = engine.step(frame.rgb, frame.t_s)
             frames += 1
             last_t = frame.t_s
-            if writer is not None and draw is not None:
+            if writer is not None:
                 writer.write(draw.draw_overlay(frame.rgb, result.pose, result.angles, engine.hud()), frame.t_s)
             if progress is not None:
                 progress(Progress(frames, expected, frame.t_s, info.duration_s))
@@ -343,7 +341,7 @@ class LiveSession:
             self._owned.close()
             self._owned = None
         duration = self._last_t or 0.0
-        settings = {"model": self.model, "max_fps": None, "analysed_fps": None}
+        settings: dict[str, object] = {"model": self.model, "max_fps": None, "analysed_fps": None}
         if duration > 0:
             settings["analysed_fps"] = round(len(self.engine.angles) / duration, 2)
         return self.engine.report(self.source_name, duration_s=duration, settings=settings, warnings=[])

@@ -7,6 +7,10 @@ it. Its output is a plain ``PoseFrame`` of numpy arrays; no MediaPipe object lea
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 
@@ -19,6 +23,31 @@ from liftcheck.landmarks import N_LANDMARKS, PoseFrame, PoseLandmark
 from liftcheck.models import DEFAULT_VARIANT, check_variant, read_verified, resolve_model
 
 _HIPS = (PoseLandmark.LEFT_HIP, PoseLandmark.RIGHT_HIP)
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """Hide the C++ setup chatter MediaPipe writes straight to file descriptor 2.
+
+    Only around model creation and the first frame; set LIFTCHECK_NATIVE_LOGS=1 to see it.
+    """
+    if os.environ.get("LIFTCHECK_NATIVE_LOGS") == "1":
+        yield
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except OSError:  # no real stderr (embedded): nothing to hide
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 class PoseEstimator:
@@ -51,8 +80,10 @@ class PoseEstimator:
             output_segmentation_masks=False,
         )
         self.variant = variant
-        self._landmarker = PoseLandmarker.create_from_options(options)
+        with _native_stderr_silenced():
+            self._landmarker = PoseLandmarker.create_from_options(options)
         self._last_ms = -1
+        self._quiet_frames = 3
         self._last_hips_px: np.ndarray | None = None
 
     def __enter__(self) -> PoseEstimator:
@@ -79,7 +110,13 @@ class PoseEstimator:
         self._last_ms = t_ms
         height, width = rgb.shape[:2]
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
-        result = self._landmarker.detect_for_video(image, t_ms)
+        if self._quiet_frames > 0:
+            # The graph logs its warnings on the first frames it tracks, from its own threads.
+            with _native_stderr_silenced():
+                result = self._landmarker.detect_for_video(image, t_ms)
+            self._quiet_frames -= 1
+        else:
+            result = self._landmarker.detect_for_video(image, t_ms)
         if not result.pose_landmarks:
             return PoseFrame.empty(t_s, (width, height))
         choice = self._choose(result.pose_landmarks, width, height)

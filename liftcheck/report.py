@@ -212,9 +212,10 @@ class Report:
         if n == 0:
             return "No lifts found: stand in full view, bend down to the load and stand back up."
         counts = self.verdict_counts
-        parts = f"{n} lift{'s' if n != 1 else ''}: {counts['good']} good, {counts['caution']} caution, {counts['poor']} poor."
+        parts = f"{n} lift{'s' if n != 1 else ''}: {counts['good']} good, {counts['caution']} caution, "
+        parts += f"{counts['poor']} poor."
         advice = self.advice()
-        first = f" First thing to change: {advice[0]['cue'].lower()}." if advice else " Keep lifting like this."
+        first = f" First thing to change: {str(advice[0]['cue']).lower()}." if advice else " Keep lifting like this."
         return parts + first
 
     # -- serialisation
@@ -296,10 +297,9 @@ def rows_to_csv(rows: Sequence[dict[str, object]]) -> str:
     writer.writeheader()
     for row in rows:
         flat = dict(row)
-        findings = row.get("findings") or []
+        findings: list[dict[str, object]] = row.get("findings") or []  # type: ignore[assignment]
         flat["findings"] = "; ".join(
-            f"{f['rule_id']}={f['value']}{'' if f['reliable'] else '(uncertain)'}:{f['severity']}"  # type: ignore[index]
-            for f in findings  # type: ignore[union-attr]
+            f"{f['rule_id']}={f['value']}{'' if f['reliable'] else '(uncertain)'}:{f['severity']}" for f in findings
         )
         writer.writerow({k: ("" if flat.get(k) is None else flat.get(k)) for k in CSV_COLUMNS})
     return out.getvalue()
@@ -329,7 +329,7 @@ def build_report(
 ) -> Report:
     """Assemble the report from the per-frame angles and the judged lifts."""
     per_minute, freq = frequency_finding(lifts, duration_s, config)
-    views = [a.view for a in angles if a.seen and a.view is not View.UNKNOWN]
+    views: list[View] = [a.view for a in angles if a.seen and a.view is not View.UNKNOWN]
     view = max(set(views), key=views.count) if views else View.UNKNOWN
     timeline = {name: np.array([getattr(a, name) for a in angles], dtype=float) for name in TIMELINE_FIELDS}
     seen = sum(1 for a in angles if a.seen)

@@ -1,0 +1,69 @@
+"""Tests of the command line: version, a real analysis with JSON and CSV, bad input, the demo."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from liftcheck import __version__
+from liftcheck.cli import main
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "liftcheck", *args], capture_output=True, text=True, timeout=300)
+
+
+def test_version() -> None:
+    """`liftcheck --version` prints the package version."""
+    out = _run("--version")
+    assert out.returncode == 0 and __version__ in out.stdout
+
+
+def test_analyze_writes_table_json_and_csv(samples_dir: Path, model_dir: Path, tmp_path: Path) -> None:
+    """`liftcheck analyze` prints the per-lift table and writes a JSON report and a CSV with the same lifts."""
+    out = _run(
+        "analyze",
+        str(samples_dir / "everyday_floor_pickup_stoop_side_01.mp4"),
+        "--model",
+        "lite",
+        "--json",
+        str(tmp_path / "r.json"),
+        "--csv",
+        str(tmp_path / "r.csv"),
+        "--quiet",
+    )
+    assert out.returncode == 0, out.stderr
+    assert "lift" in out.stdout and "stoop" in out.stdout
+    report = json.loads((tmp_path / "r.json").read_text())
+    rows = list(csv.DictReader((tmp_path / "r.csv").open()))
+    assert report["summary"]["lift_count"] == len(rows) == 1
+    assert rows[0]["style"] == report["lifts"][0]["style"] == "stoop"
+    assert "W0000" not in out.stderr  # MediaPipe's native chatter is silenced
+
+
+def test_bad_input_exits_non_zero_with_a_message(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """A missing file, an empty file and random bytes each exit 1 with a message naming the problem."""
+    empty = tmp_path / "empty.mp4"
+    empty.write_bytes(b"")
+    noise = tmp_path / "noise.mp4"
+    noise.write_bytes(bytes(range(256)) * 64)
+    for path, words in ((tmp_path / "missing.mp4", "no such file"), (empty, "empty"), (noise, "not a video")):
+        assert main(["analyze", str(path), "--quiet"]) == 1
+        err = capsys.readouterr().err
+        assert words in err and "Traceback" not in err
+
+
+def test_unknown_model_is_a_usage_error() -> None:
+    """An unknown --model is refused by the argument parser with exit code 2."""
+    out = _run("analyze", "x.mp4", "--model", "huge")
+    assert out.returncode == 2 and "invalid choice" in out.stderr
+
+
+def test_demo_runs_without_camera_or_video() -> None:
+    """`liftcheck demo` analyses the synthetic lifter and prints three lifts."""
+    out = _run("demo")
+    assert out.returncode == 0, out.stderr
+    assert "3 lifts" in out.stdout

@@ -1,0 +1,95 @@
+"""End-to-end tests of the engine on a real clip: report, thumbnails, annotated video, live path, cancel."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import av
+import pytest
+
+from liftcheck.pipeline import AnalysisCancelled, LiveSession, Progress, analyze_video
+from liftcheck.video import VideoError, VideoReader
+
+CLIP = "deadlift_oblique_01.mp4"  # two lifts, 6.7 s, 24 fps: the quickest real clip with lifts
+
+
+@pytest.fixture(scope="module")
+def clip(samples_dir: Path, model_dir: Path) -> Path:
+    return samples_dir / CLIP
+
+
+@pytest.fixture(scope="module")
+def analysed(clip: Path, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    out = tmp_path_factory.mktemp("annotated") / "annotated.mp4"
+    seen: list[Progress] = []
+    report = analyze_video(clip, annotated_path=out, progress=seen.append)
+    return report, out, seen
+
+
+def test_real_clip_gives_its_lifts_with_thumbnails(analysed) -> None:  # type: ignore[no-untyped-def]
+    """The two deadlifts are found, judged semi-squat, each with a JPEG thumbnail of its worst moment."""
+    report, _, _ = analysed
+    data = report.to_dict()
+    assert data["summary"]["lift_count"] == 2
+    assert [row["style"] for row in data["lifts"]] == ["semi-squat", "semi-squat"]
+    assert sorted(report.thumbnails) == [1, 2]
+    assert all(jpeg[:2] == b"\xff\xd8" for jpeg in report.thumbnails.values())
+    assert data["frames_with_person"] > 0.9 * data["frames_analysed"]
+
+
+def test_progress_reports_every_frame(analysed) -> None:  # type: ignore[no-untyped-def]
+    """The progress callback sees every analysed frame, in order, ending near the clip's length."""
+    report, _, seen = analysed
+    assert [p.frames_done for p in seen] == list(range(1, report.frames_analysed + 1))
+    assert seen[-1].fraction > 0.95
+
+
+def test_annotated_video_plays_in_a_browser(analysed) -> None:  # type: ignore[no-untyped-def]
+    """The annotated video is H.264 yuv420p with the moov atom first, one frame per analysed frame."""
+    report, out, _ = analysed
+    data = out.read_bytes()
+    assert data.find(b"moov") < data.find(b"mdat")
+    with av.open(str(out)) as container:
+        stream = container.streams.video[0]
+        assert stream.codec_context.name == "h264"
+        assert stream.codec_context.pix_fmt == "yuv420p"
+        frames = sum(1 for _ in container.decode(stream))
+    assert frames == report.frames_analysed
+
+
+def test_live_session_reports_the_same_lifts(clip: Path, analysed) -> None:  # type: ignore[no-untyped-def]
+    """Feeding the clip's frames one by one through LiveSession gives the lifts the file analysis gave."""
+    report, _, _ = analysed
+    session = LiveSession("full")
+    live_lifts = []
+    with VideoReader(clip, max_fps=30.0) as reader:
+        for frame in reader:
+            result = session.process(frame.rgb, frame.t_s)
+            if result is not None and result.lift is not None:
+                live_lifts.append(result.lift)
+    live_report = session.stop()
+    offline = [(v.rep.start_s, v.rep.bottom_s, v.rep.end_s, v.measures.style) for v in report.lifts]
+    live = [(v.rep.start_s, v.rep.bottom_s, v.rep.end_s, v.measures.style) for v in live_report.lifts]
+    assert live == offline
+    assert len(live_lifts) == len(offline)
+
+
+def test_cancel_stops_the_analysis(clip: Path) -> None:
+    """Setting the cancel event stops the analysis with AnalysisCancelled, not a half report."""
+    cancel = threading.Event()
+
+    def progress(p: Progress) -> None:
+        if p.frames_done == 10:
+            cancel.set()
+
+    with pytest.raises(AnalysisCancelled):
+        analyze_video(clip, model="lite", progress=progress, cancel=cancel)
+
+
+def test_bad_file_raises_a_clear_error(tmp_path: Path) -> None:
+    """A file that is not a video raises VideoError naming the problem, before any model is loaded."""
+    bad = tmp_path / "empty.mp4"
+    bad.write_bytes(b"")
+    with pytest.raises(VideoError, match="empty"):
+        analyze_video(bad)

@@ -1,0 +1,104 @@
+"""Tests of the session report: summary numbers, JSON with a schema version, CSV, twist events."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+
+from liftcheck import synthetic as syn
+from liftcheck.kinematics import Kinematics
+from liftcheck.report import CSV_COLUMNS, SCHEMA_VERSION, build_report, find_twist_events, frequency_finding
+from liftcheck.reps import segment
+from liftcheck.rules import judge
+
+
+def _report(session: syn.Scenario, yaw: float = 45.0):  # type: ignore[no-untyped-def]
+    clip = syn.generate(session, view_yaw_deg=yaw)
+    kin = Kinematics()
+    angles = [kin.update(f) for f in clip.frames]
+    lifts = [judge(r) for r in segment(angles)]
+    duration = clip.frames[-1].t_s
+    return build_report("test.mp4", angles, lifts, duration_s=duration, settings={"model": "synthetic"}), clip
+
+
+SESSION = syn.scenario(
+    syn.stand(1.0),
+    syn.lift("squat", trunk_deg=15.0),
+    syn.stand(1.0),
+    syn.lift("stoop"),
+    syn.stand(1.0),
+    syn.twist(45.0, 2.0),
+    syn.stand(1.0),
+)
+
+
+def test_summary_counts_match_the_lifts() -> None:
+    """Lift count, verdict and style tallies and the worst lift agree with the per-lift rows."""
+    report, clip = _report(SESSION)
+    data = report.to_dict()
+    rows = data["lifts"]
+    assert data["schema_version"] == SCHEMA_VERSION
+    assert data["summary"]["lift_count"] == len(rows) == len(clip.lifts) == 2
+    assert data["summary"]["styles"] == {"squat": 1, "stoop": 1}
+    assert sum(data["summary"]["verdicts"].values()) == 2
+    assert data["summary"]["worst_lift"] == 2  # the stoop
+    assert (
+        data["summary"]["advice"][0]["cue"] in data["summary"]["headline"].lower()
+        or data["summary"]["advice"][0]["cue"].lower() in data["summary"]["headline"].lower()
+    )
+    assert "not a diagnosis" in data["disclaimer"]
+
+
+def test_json_round_trips_and_has_no_nan() -> None:
+    """The JSON form parses back to the same dict and holds no NaN (browsers and databases refuse it)."""
+    report, _ = _report(SESSION)
+    text = report.to_json()
+    assert "NaN" not in text
+    assert json.loads(text) == json.loads(json.dumps(report.to_dict()))
+    timeline = json.loads(text)["timeline"]
+    assert len(timeline["t_s"]) == report.frames_analysed
+
+
+def test_csv_has_one_row_per_lift_with_the_columns() -> None:
+    """The CSV has the documented header and one row per lift, findings flattened into one cell."""
+    report, _ = _report(SESSION)
+    rows = list(csv.DictReader(io.StringIO(report.to_csv())))
+    assert tuple(rows[0].keys()) == CSV_COLUMNS
+    assert [r["style"] for r in rows] == ["squat", "stoop"]
+    assert "stoop_lift" in rows[1]["findings"]
+
+
+def test_twist_events_are_found_outside_lifts() -> None:
+    """A standing twist of 45° shows up as one twist event with its peak, not tied to a lift."""
+    report, clip = _report(SESSION, yaw=0.0)
+    events = [e for e in report.twist_events if e.in_lift is None]
+    assert len(events) == 1
+    truth = clip.twists[0]
+    assert truth.start_s - 0.3 <= events[0].peak_s <= truth.end_s + 0.3
+    assert abs(abs(events[0].peak_deg) - 45.0) < 8.0
+    assert events[0].reliable
+
+
+def test_no_events_without_twist() -> None:
+    """Lifts without twist give no twist events."""
+    report, _ = _report(syn.scenario(syn.stand(1.0), syn.lift("squat"), syn.stand(1.0)), yaw=0.0)
+    assert find_twist_events([], []) == [] and report.twist_events == ()
+
+
+def test_frequency_is_only_judged_over_a_minute() -> None:
+    """Lifts per minute are reported, but only a session of a minute or more can be flagged for pace."""
+    report, _ = _report(SESSION)
+    per_minute, finding = frequency_finding(report.lifts, 20.0)
+    assert per_minute == 6.0 and finding is None
+    per_minute, finding = frequency_finding(report.lifts * 6, 60.0)
+    assert per_minute == 12.0 and finding is not None and finding.severity.value == "poor"
+    assert math.isnan(frequency_finding((), 60.0)[0])
+
+
+def test_empty_session_says_what_to_do() -> None:
+    """A session with nobody in it says so, in words, instead of an empty table."""
+    report = build_report("empty.mp4", [], [], duration_s=3.0, settings={})
+    assert "No lifts found" in report.headline()
+    assert report.to_dict()["summary"]["lift_count"] == 0
