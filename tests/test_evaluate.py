@@ -8,7 +8,6 @@ and at least 90% of matched lifts in an acceptable style.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -80,4 +79,3 @@ def test_analysing_at_30_fps_costs_no_accuracy(samples_dir: Path, model_dir: Pat
     thin = evaluate_dir(samples_dir, model="lite", max_fps=30.0, only=sixty)
     for a, b in zip(full, thin):
         assert (a.detected, a.matched, a.style_right) == (b.detected, b.matched, b.style_right), a.clip
-        assert b.seconds < a.seconds or os.environ.get("CI")  # informative only on a noisy machine
