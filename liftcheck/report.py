@@ -195,17 +195,21 @@ class Report:
         for f in self.session_findings:
             tally.setdefault(f.rule_id, []).append(f)
         ranked = sorted(tally.values(), key=lambda fs: (max(f.severity.rank for f in fs), len(fs)), reverse=True)
-        return [
-            {
-                "rule_id": fs[0].rule_id,
-                "cue": fs[0].cue,
-                "advice": fs[0].advice,
-                "lifts": len(fs),
-                "severity": max(fs, key=lambda f: f.severity.rank).severity.value,
-                "articles": [ARTICLES[a].citation for a in fs[0].articles],
-            }
-            for fs in ranked
-        ]
+        advice = []
+        for fs in ranked:
+            # Speak with the most severe instance: "keep your chest up", not the moderate cue.
+            worst = max(fs, key=lambda f: f.severity.rank)
+            advice.append(
+                {
+                    "rule_id": worst.rule_id,
+                    "cue": worst.cue,
+                    "advice": worst.advice,
+                    "lifts": len(fs),
+                    "severity": worst.severity.value,
+                    "articles": [ARTICLES[a].citation for a in worst.articles],
+                }
+            )
+        return advice
 
     def headline(self) -> str:
         n = len(self.lifts)

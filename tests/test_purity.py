@@ -5,7 +5,18 @@ from __future__ import annotations
 import subprocess
 import sys
 
-PURE = ("config", "landmarks", "kinematics", "reps", "rules", "report", "guidance", "synthetic")
+PURE = (
+    "config",
+    "landmarks",
+    "kinematics",
+    "reps",
+    "rules",
+    "report",
+    "guidance",
+    "synthetic",
+    "charts",
+    "html_report",
+)
 HEAVY = ("cv2", "mediapipe", "streamlit", "streamlit_webrtc", "av")
 
 

@@ -1,0 +1,557 @@
+"""The history of analysis sessions: one SQLite file the History page lists, reopens, deletes and charts.
+
+Pure: the standard library only (sqlite3, json, zlib). One setting, ``LIFTCHECK_DATA_DIR``,
+names the folder that holds ``history.sqlite3``; without it the per-user data folder is used.
+
+What a session keeps: the report dict exactly as ``Report.to_dict()`` gave it (zlib-compressed
+JSON, since the timeline can be large), the settings, a display name for the source (never used
+as a path), summary columns for fast listing and the progress chart, one JPEG per lift, and the
+video bytes only when the caller passes them.
+
+Integrity: WAL journal and a busy timeout so two processes can save at once; every save is one
+``BEGIN IMMEDIATE`` transaction, so a crash or kill mid-save leaves no half-written session and
+no earlier session is touched; the schema version lives in ``PRAGMA user_version`` and a file
+from a newer liftcheck, or a file that is not ours, is refused and left as it is.
+
+Schema (version 1)::
+
+    sessions(id INTEGER PRIMARY KEY AUTOINCREMENT, created_utc TEXT, source_name TEXT,
+             source_kind TEXT CHECK IN ('upload','live','sample'), settings_json TEXT,
+             report_schema_version INTEGER, lift_count INTEGER, good INTEGER, caution INTEGER,
+             poor INTEGER, share_good REAL NULL, peak_trunk_flexion_deg REAL NULL,
+             peak_twist_deg REAL NULL, duration_s REAL NULL, report_zlib BLOB)
+    thumbnails(session_id → sessions ON DELETE CASCADE, lift INTEGER, jpeg BLOB, PK(session_id, lift))
+    videos(session_id PK → sessions ON DELETE CASCADE, data BLOB)
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sqlite3
+import sys
+import threading
+import zlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from types import TracebackType
+
+DATA_DIR_ENV = "LIFTCHECK_DATA_DIR"
+DB_FILENAME = "history.sqlite3"
+SOURCE_KINDS = ("upload", "live", "sample")
+
+# "LFCK": marks the file as ours, so another program's SQLite file is refused rather than altered.
+APPLICATION_ID = 0x4C46434B
+# Long enough to outlast another process's save (a few MB at most), short enough not to hang the app forever.
+BUSY_TIMEOUT_S = 30.0
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+# Test-only: called with (connection, session id) after every row of a save is written and before
+# COMMIT, so a test can kill the process deterministically inside the transaction.
+_before_commit_hook: Callable[[sqlite3.Connection, int], None] | None = None
+
+
+class StoreError(Exception):
+    """The history could not be opened, read or written; the message says what and what to do."""
+
+
+class SessionNotFound(StoreError, KeyError):
+    """No session with that id (it was deleted, or never existed)."""
+
+    def __str__(self) -> str:
+        # KeyError's own __str__ shows the repr of its argument, quotes and all.
+        return str(self.args[0]) if self.args else "session not found"
+
+
+def data_dir() -> Path:
+    """The folder for the history: ``LIFTCHECK_DATA_DIR``, else the platform's per-user data folder."""
+    configured = os.environ.get(DATA_DIR_ENV)
+    if configured:
+        return Path(configured).expanduser()
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or os.environ.get("APPDATA")
+        return (Path(base) if base else Path.home() / "AppData" / "Local") / "liftcheck"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / "liftcheck"
+    base = os.environ.get("XDG_DATA_HOME")
+    return (Path(base) if base else Path.home() / ".local" / "share") / "liftcheck"
+
+
+def default_path() -> Path:
+    return data_dir() / DB_FILENAME
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    """One saved session as the History list and the progress chart see it (no report, no images)."""
+
+    id: int
+    created_utc: str  # ISO 8601 with +00:00, microseconds
+    source_name: str  # display only
+    source_kind: str  # "upload" | "live" | "sample"
+    lift_count: int
+    good: int
+    caution: int
+    poor: int
+    share_good: float | None  # good / lift_count, 0..1; None when there were no lifts
+    peak_trunk_flexion_deg: float | None  # max over the lifts
+    peak_twist_deg: float | None  # max |twist| over the lifts
+    duration_s: float | None
+    has_video: bool
+
+    @property
+    def created(self) -> datetime:
+        return datetime.fromisoformat(self.created_utc)
+
+
+@dataclass(frozen=True)
+class StoredSession:
+    """A session reopened: its row, the report dict as saved, its settings and the lift thumbnails."""
+
+    row: SessionRow
+    report: dict[str, object]
+    settings: dict[str, object]
+    thumbnails: dict[int, bytes]  # lift index -> JPEG bytes
+
+
+# -- schema and migrations
+
+_SCHEMA_V1 = (
+    """
+    CREATE TABLE sessions (
+        -- AUTOINCREMENT: a deleted id is never reused, so a stale History link cannot open another session.
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        created_utc TEXT NOT NULL,
+        source_name TEXT NOT NULL,
+        source_kind TEXT NOT NULL CHECK (source_kind IN ('upload', 'live', 'sample')),
+        settings_json TEXT NOT NULL,
+        report_schema_version INTEGER NOT NULL,
+        lift_count INTEGER NOT NULL,
+        good INTEGER NOT NULL,
+        caution INTEGER NOT NULL,
+        poor INTEGER NOT NULL,
+        share_good REAL,
+        peak_trunk_flexion_deg REAL,
+        peak_twist_deg REAL,
+        duration_s REAL,
+        -- Last, so listing the summary columns never reads the blob's overflow pages.
+        report_zlib BLOB NOT NULL
+    )
+    """,
+    "CREATE INDEX sessions_by_time ON sessions (created_utc, id)",
+    """
+    CREATE TABLE thumbnails (
+        session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+        lift INTEGER NOT NULL,
+        jpeg BLOB NOT NULL,
+        PRIMARY KEY (session_id, lift)
+    )
+    """,
+    """
+    CREATE TABLE videos (
+        session_id INTEGER PRIMARY KEY REFERENCES sessions (id) ON DELETE CASCADE,
+        data BLOB NOT NULL
+    )
+    """,
+)
+
+
+def _migrate_0_to_1(conn: sqlite3.Connection) -> None:
+    for statement in _SCHEMA_V1:
+        conn.execute(statement)
+
+
+# MIGRATIONS[i] takes the schema from version i to i + 1, inside the caller's transaction.
+# To change the schema: append a function here; never edit one that has shipped.
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_0_to_1,)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+# -- report checks and summary columns
+
+
+def validate_report(report: object) -> dict[str, object]:
+    """``report`` if it looks like ``Report.to_dict()``; StoreError naming the first problem if not."""
+    if not isinstance(report, dict):
+        raise StoreError(f"the report must be a dict (Report.to_dict()), got {type(report).__name__}")
+    version = report.get("schema_version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise StoreError(f"the report's schema_version must be an int, got {version!r}")
+    summary = report.get("summary")
+    if not isinstance(summary, dict):
+        raise StoreError(f"the report has no 'summary' dict (got {type(summary).__name__})")
+    count = summary.get("lift_count")
+    if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+        raise StoreError(f"the report's summary.lift_count must be an int >= 0, got {count!r}")
+    lifts = report.get("lifts", [])
+    if not isinstance(lifts, list) or not all(isinstance(x, dict) for x in lifts):
+        raise StoreError("the report's 'lifts' must be a list of dicts")
+    verdicts = summary.get("verdicts", {})
+    if not isinstance(verdicts, dict):
+        raise StoreError(f"the report's summary.verdicts must be a dict, got {type(verdicts).__name__}")
+    return report
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def _summary_columns(report: dict[str, object]) -> dict[str, object]:
+    """The listing / chart numbers, computed from a validated report dict."""
+    summary: dict[str, object] = report["summary"]  # type: ignore[assignment]
+    lifts: list[dict[str, object]] = report.get("lifts", [])  # type: ignore[assignment]
+    count: int = summary["lift_count"]  # type: ignore[assignment]
+    verdicts: dict[str, object] = summary.get("verdicts") or {}  # type: ignore[assignment]
+    tally = {}
+    for name in ("good", "caution", "poor"):
+        value = verdicts.get(name)
+        if isinstance(value, int) and not isinstance(value, bool):
+            tally[name] = value
+        else:  # an older or partial summary: count the lifts themselves
+            tally[name] = sum(1 for lift in lifts if lift.get("verdict") == name)
+    flexion = [v for v in (_number(lift.get("peak_trunk_flexion_deg")) for lift in lifts) if v is not None]
+    # abs(): the report gives twist as a magnitude, but a signed value must not hide a large turn to the right.
+    twist = [abs(v) for v in (_number(lift.get("peak_twist_deg")) for lift in lifts) if v is not None]
+    return {
+        "lift_count": count,
+        **tally,
+        "share_good": tally["good"] / count if count else None,
+        "peak_trunk_flexion_deg": max(flexion) if flexion else None,
+        "peak_twist_deg": max(twist) if twist else None,
+        "duration_s": _number(report.get("duration_s")),
+    }
+
+
+def _json_default(value: object) -> object:
+    # numpy scalars and arrays (without importing numpy): the report should hold none, but one slipping
+    # through must not make a finished analysis unsaveable.
+    for method in ("item", "tolist"):
+        convert = getattr(value, method, None)
+        if callable(convert):
+            try:
+                return convert()
+            except (TypeError, ValueError):
+                continue
+    raise TypeError(f"{type(value).__name__} is not JSON-serialisable")
+
+
+def _to_json(value: object, what: str) -> str:
+    try:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_json_default)
+    except (TypeError, ValueError) as exc:
+        raise StoreError(f"the {what} cannot be saved as JSON: {exc}") from exc
+
+
+_ROW_COLUMNS = (
+    "id, created_utc, source_name, source_kind, lift_count, good, caution, poor, share_good, "
+    "peak_trunk_flexion_deg, peak_twist_deg, duration_s, "
+    "EXISTS (SELECT 1 FROM videos WHERE videos.session_id = sessions.id) AS has_video"
+)
+
+
+def _row(record: tuple[object, ...]) -> SessionRow:
+    (sid, created, name, kind, count, good, caution, poor, share, flexion, twist, duration, video) = record
+    return SessionRow(
+        id=int(sid),  # type: ignore[call-overload]
+        created_utc=str(created),
+        source_name=str(name),
+        source_kind=str(kind),
+        lift_count=int(count),  # type: ignore[call-overload]
+        good=int(good),  # type: ignore[call-overload]
+        caution=int(caution),  # type: ignore[call-overload]
+        poor=int(poor),  # type: ignore[call-overload]
+        share_good=share,  # type: ignore[arg-type]
+        peak_trunk_flexion_deg=flexion,  # type: ignore[arg-type]
+        peak_twist_deg=twist,  # type: ignore[arg-type]
+        duration_s=duration,  # type: ignore[arg-type]
+        has_video=bool(video),
+    )
+
+
+def _is_not_a_database(exc: sqlite3.DatabaseError) -> bool:
+    name = getattr(exc, "sqlite_errorname", "")  # Python 3.11+
+    return name in ("SQLITE_NOTADB", "SQLITE_CORRUPT") or "not a database" in str(exc) or "malformed" in str(exc)
+
+
+class HistoryStore:
+    """The saved sessions in one SQLite file. ``HistoryStore()`` uses ``LIFTCHECK_DATA_DIR``; a path overrides it.
+
+    Threads: one connection per store, opened with ``check_same_thread=False``, and every use of
+    it (reads too) goes through one lock. Streamlit reruns the script in a fresh thread and the app
+    keeps one store in ``st.cache_resource``; a single guarded connection keeps each save's
+    BEGIN…COMMIT from interleaving with another thread's statements, and costs nothing here since
+    the work per call is milliseconds. Other processes are handled by SQLite itself: WAL lets
+    readers run beside a writer, and the busy timeout makes a second writer wait, not fail.
+    """
+
+    def __init__(self, path: Path | str | None = None) -> None:
+        self.path = Path(path).expanduser() if path is not None else default_path()
+        self._lock = threading.RLock()
+        self._conn: sqlite3.Connection | None = self._open()
+
+    # -- opening
+
+    def _not_ours(self, why: str) -> StoreError:
+        return StoreError(
+            f"{self.path} is not a liftcheck history database ({why}). It was left as it is: move it away, "
+            f"or set {DATA_DIR_ENV} to another folder."
+        )
+
+    def _open(self) -> sqlite3.Connection:
+        if self.path.is_dir():
+            raise StoreError(f"{self.path} is a folder; the history needs a file path (e.g. {DB_FILENAME} in it)")
+        # Look at the header before SQLite does: a non-SQLite file is refused without ever being opened
+        # for writing, so nothing (not even a -wal file) is created beside it.
+        if self.path.is_file() and self.path.stat().st_size > 0:
+            with self.path.open("rb") as handle:
+                if handle.read(len(_SQLITE_HEADER)) != _SQLITE_HEADER:
+                    raise self._not_ours("it is not an SQLite file")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the folder for the history {self.path.parent}: {exc}") from exc
+        try:
+            # isolation_level=None: we issue BEGIN / COMMIT ourselves, so each save is exactly one transaction.
+            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, check_same_thread=False, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the history {self.path}: {exc}") from exc
+        try:
+            self._prepare(conn)
+        except BaseException as exc:
+            conn.close()
+            if isinstance(exc, sqlite3.DatabaseError):
+                if _is_not_a_database(exc):
+                    raise self._not_ours(f"SQLite says: {exc}") from exc
+                raise StoreError(f"cannot open the history {self.path}: {exc}") from exc
+            raise
+        return conn
+
+    def _prepare(self, conn: sqlite3.Connection) -> None:
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        conn.execute("PRAGMA foreign_keys = ON")  # per connection: the cascades rely on it
+        self._check_compatible(conn)
+        if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            conn.execute("PRAGMA journal_mode = WAL")  # persistent: set once per file
+        if conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+            self._migrate(conn)
+
+    def _check_compatible(self, conn: sqlite3.Connection) -> None:
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if app_id == 0 and version == 0:
+            tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            if tables:
+                raise self._not_ours("it is an SQLite database of some other program")
+            # An empty file: ours to create. Auto-vacuum must be chosen before the first table; FULL gives
+            # a deleted session's space (a stored video can be large) back at commit. (INCREMENTAL would
+            # need a PRAGMA that Python's sqlite3 steps only once, freeing one page.)
+            conn.execute("PRAGMA auto_vacuum = FULL")
+            return
+        if app_id != APPLICATION_ID:
+            raise self._not_ours(f"its application id is {app_id:#x}, expected {APPLICATION_ID:#x}")
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} was written by a newer liftcheck (history schema version {version}; this version "
+                f"reads up to {SCHEMA_VERSION}). Upgrade liftcheck, or set {DATA_DIR_ENV} to another folder. "
+                "The file was left as it is."
+            )
+
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Read again under the write lock: another process may have migrated while we waited.
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            for step in MIGRATIONS[version:]:
+                step(conn)
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise StoreError(f"the history store {self.path} is closed")
+        return self._conn
+
+    # -- writing
+
+    def save_session(
+        self,
+        report: dict[str, object],
+        *,
+        source_name: str,
+        source_kind: str,
+        settings: dict[str, object] | None = None,
+        thumbnails: Mapping[int, bytes] | None = None,
+        video: bytes | None = None,
+    ) -> int:
+        """Save one finished analysis in one transaction and return its id.
+
+        ``source_name`` is shown in the History list and never used as a path. ``video`` is kept only
+        when passed. Raises StoreError, with nothing written, if an argument is unusable.
+        """
+        validate_report(report)
+        if not isinstance(source_name, str):
+            raise StoreError(f"source_name must be a str (a display name), got {type(source_name).__name__}")
+        if source_kind not in SOURCE_KINDS:
+            raise StoreError(f"source_kind must be one of {', '.join(SOURCE_KINDS)}; got {source_kind!r}")
+        if settings is not None and not isinstance(settings, dict):
+            raise StoreError(f"settings must be a dict or None, got {type(settings).__name__}")
+        thumbs: list[tuple[int, bytes]] = []
+        for lift, jpeg in (thumbnails or {}).items():
+            if not isinstance(lift, int) or isinstance(lift, bool):
+                raise StoreError(f"thumbnail keys must be lift indices (int), got {lift!r}")
+            if not isinstance(jpeg, (bytes, bytearray, memoryview)):
+                raise StoreError(f"the thumbnail of lift {lift} must be bytes, got {type(jpeg).__name__}")
+            thumbs.append((lift, bytes(jpeg)))
+        if video is not None and not isinstance(video, (bytes, bytearray, memoryview)):
+            raise StoreError(f"video must be bytes or None, got {type(video).__name__}")
+
+        # Everything that can fail or take time happens before the write lock is taken.
+        report_blob = zlib.compress(_to_json(report, "report").encode("utf-8"), 6)
+        settings_json = _to_json(settings or {}, "settings")
+        columns = _summary_columns(report)
+
+        with self._lock:
+            conn = self._connection()
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    # Taken under the write lock, so creation times follow ids even across processes.
+                    created = datetime.now(timezone.utc).isoformat(timespec="microseconds")
+                    cursor = conn.execute(
+                        "INSERT INTO sessions (created_utc, source_name, source_kind, settings_json, "
+                        "report_schema_version, lift_count, good, caution, poor, share_good, "
+                        "peak_trunk_flexion_deg, peak_twist_deg, duration_s, report_zlib) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            created,
+                            source_name,
+                            source_kind,
+                            settings_json,
+                            report["schema_version"],
+                            columns["lift_count"],
+                            columns["good"],
+                            columns["caution"],
+                            columns["poor"],
+                            columns["share_good"],
+                            columns["peak_trunk_flexion_deg"],
+                            columns["peak_twist_deg"],
+                            columns["duration_s"],
+                            report_blob,
+                        ),
+                    )
+                    session_id = cursor.lastrowid
+                    assert session_id is not None
+                    conn.executemany(
+                        "INSERT INTO thumbnails (session_id, lift, jpeg) VALUES (?, ?, ?)",
+                        [(session_id, lift, jpeg) for lift, jpeg in thumbs],
+                    )
+                    if video is not None:
+                        conn.execute("INSERT INTO videos (session_id, data) VALUES (?, ?)", (session_id, bytes(video)))
+                    if _before_commit_hook is not None:
+                        _before_commit_hook(conn, session_id)
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+            except sqlite3.Error as exc:
+                raise StoreError(f"could not save the session to {self.path}: {exc}") from exc
+        return int(session_id)
+
+    def delete_session(self, session_id: int) -> bool:
+        """Delete a session with its thumbnails and video; False if there was none with that id."""
+        with self._lock:
+            conn = self._connection()
+            try:
+                deleted = conn.execute("DELETE FROM sessions WHERE id = ?", (int(session_id),)).rowcount > 0
+            except sqlite3.Error as exc:
+                raise StoreError(f"could not delete session {session_id} from {self.path}: {exc}") from exc
+        return deleted
+
+    # -- reading
+
+    def list_sessions(self, limit: int | None = None) -> list[SessionRow]:
+        """The saved sessions, newest first; at most ``limit`` of them."""
+        if limit is not None and (not isinstance(limit, int) or limit < 0):
+            raise StoreError(f"limit must be None or an int >= 0, got {limit!r}")
+        return self._rows("DESC", -1 if limit is None else limit)
+
+    def progress(self) -> list[SessionRow]:
+        """Every saved session, oldest first: the progress chart's x axis (share good, peak flexion, twist)."""
+        return self._rows("ASC", -1)
+
+    def _rows(self, order: str, limit: int) -> list[SessionRow]:
+        sql = f"SELECT {_ROW_COLUMNS} FROM sessions ORDER BY created_utc {order}, id {order} LIMIT ?"
+        with self._lock:
+            try:
+                records = self._connection().execute(sql, (limit,)).fetchall()
+            except sqlite3.Error as exc:
+                raise StoreError(f"could not read the history {self.path}: {exc}") from exc
+        return [_row(r) for r in records]
+
+    def load_session(self, session_id: int) -> StoredSession:
+        """The session with its report dict, settings and thumbnails; SessionNotFound if there is none."""
+        with self._lock:
+            conn = self._connection()
+            try:
+                record = conn.execute(
+                    f"SELECT {_ROW_COLUMNS}, settings_json, report_zlib FROM sessions WHERE id = ?", (int(session_id),)
+                ).fetchone()
+                thumbs = conn.execute(
+                    "SELECT lift, jpeg FROM thumbnails WHERE session_id = ? ORDER BY lift", (int(session_id),)
+                ).fetchall()
+            except sqlite3.Error as exc:
+                raise StoreError(f"could not read session {session_id} from {self.path}: {exc}") from exc
+        if record is None:
+            raise SessionNotFound(f"no saved session with id {session_id} in {self.path} (deleted, or never saved)")
+        try:
+            report = json.loads(zlib.decompress(record[-1]).decode("utf-8"))
+            settings = json.loads(record[-2])
+        except (zlib.error, UnicodeDecodeError, ValueError) as exc:
+            raise StoreError(f"session {session_id} in {self.path} is damaged and cannot be read: {exc}") from exc
+        return StoredSession(
+            row=_row(record[:-2]), report=report, settings=settings, thumbnails={int(k): bytes(v) for k, v in thumbs}
+        )
+
+    def load_video(self, session_id: int) -> bytes | None:
+        """The video saved with the session, or None (the default: videos are kept only when asked)."""
+        with self._lock:
+            try:
+                record = (
+                    self._connection()
+                    .execute("SELECT data FROM videos WHERE session_id = ?", (int(session_id),))
+                    .fetchone()
+                )
+            except sqlite3.Error as exc:
+                raise StoreError(f"could not read the video of session {session_id}: {exc}") from exc
+        return None if record is None else bytes(record[0])
+
+    # -- lifetime
+
+    def close(self) -> None:
+        """Close the connection; further calls raise StoreError. Closing twice is harmless."""
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    def __enter__(self) -> HistoryStore:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"HistoryStore({str(self.path)!r})"

@@ -1,0 +1,454 @@
+"""Tests of the session history: round trips, order, cascades, crash safety, two writers, refusals."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from liftcheck import store as store_mod
+from liftcheck import synthetic as syn
+from liftcheck.kinematics import Kinematics
+from liftcheck.report import build_report
+from liftcheck.reps import segment
+from liftcheck.rules import judge
+from liftcheck.store import HistoryStore, SessionNotFound, StoreError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@cache
+def _demo_report() -> str:
+    clip = syn.generate(syn.demo_session())
+    kin = Kinematics()
+    angles = [kin.update(f) for f in clip.frames]
+    lifts = [judge(r) for r in segment(angles)]
+    report = build_report("demo.mp4", angles, lifts, duration_s=clip.frames[-1].t_s, settings={"model": "synthetic"})
+    return json.dumps(report.to_dict())
+
+
+def demo_report() -> dict:
+    """The demo session's report dict (three lifts, a twist, a full timeline); a fresh copy each call."""
+    return json.loads(_demo_report())
+
+
+def small_report(lift_count: int = 1, good: int = 1) -> dict:
+    """A minimal valid report dict with ``lift_count`` lifts, ``good`` of them good."""
+    lifts = [
+        {"lift": i + 1, "verdict": "good" if i < good else "poor", "peak_trunk_flexion_deg": 20.0 + i,
+         "peak_twist_deg": 5.0 * i}
+        for i in range(lift_count)
+    ]  # fmt: skip
+    verdicts = {"good": good, "caution": 0, "poor": lift_count - good}
+    return {"schema_version": 1, "summary": {"lift_count": lift_count, "verdicts": verdicts}, "lifts": lifts}
+
+
+def thumbs_for(report: dict) -> dict[int, bytes]:
+    """Fake JPEGs, one per lift, each with different bytes (including a NUL and high bytes)."""
+    return {lift["lift"]: b"\xff\xd8\xff\x00" + os.urandom(2000) + bytes([lift["lift"]]) for lift in report["lifts"]}
+
+
+def count(path: Path, sql: str) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return int(conn.execute(sql).fetchone()[0])
+    finally:
+        conn.close()
+
+
+@pytest.fixture()
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "history.sqlite3"
+
+
+def test_save_then_load_gives_back_the_report_thumbnails_and_summary(db: Path) -> None:
+    """A saved demo report reloads deep-equal, its thumbnails byte-identical, and its row numbers match the report."""
+    report = demo_report()
+    thumbs = thumbs_for(report)
+    with HistoryStore(db) as store:
+        sid = store.save_session(
+            report, source_name="my lift.mp4", source_kind="upload", settings={"model": "full"}, thumbnails=thumbs
+        )
+        loaded = store.load_session(sid)
+
+    assert loaded.report == report
+    assert loaded.thumbnails == thumbs
+    assert loaded.settings == {"model": "full"}
+    row = loaded.row
+    lifts = report["lifts"]
+    verdicts = report["summary"]["verdicts"]
+    assert (row.id, row.source_name, row.source_kind, row.has_video) == (sid, "my lift.mp4", "upload", False)
+    assert row.lift_count == len(lifts) == 3
+    assert (row.good, row.caution, row.poor) == (verdicts["good"], verdicts["caution"], verdicts["poor"])
+    assert row.share_good == pytest.approx(verdicts["good"] / 3)
+    assert row.peak_trunk_flexion_deg == max(lift["peak_trunk_flexion_deg"] for lift in lifts)
+    assert row.peak_twist_deg == max(abs(lift["peak_twist_deg"]) for lift in lifts)
+    assert row.duration_s == report["duration_s"]
+    assert row.created.tzinfo is not None and row.created.utcoffset().total_seconds() == 0  # type: ignore[union-attr]
+    # The timeline is kept compressed: the stored blob is much smaller than the JSON.
+    stored = count(db, "SELECT length(report_zlib) FROM sessions")
+    assert stored < len(json.dumps(report)) / 2
+
+
+def test_a_report_without_lifts_has_no_share_or_peaks(db: Path) -> None:
+    """A session with no lifts lists with zero counts and None for the share of good lifts and the peaks."""
+    with HistoryStore(db) as store:
+        store.save_session(small_report(0, 0), source_name="empty", source_kind="live")
+        (row,) = store.list_sessions()
+    assert (row.lift_count, row.good, row.share_good, row.peak_trunk_flexion_deg, row.peak_twist_deg) == (
+        0, 0, None, None, None
+    )  # fmt: skip
+
+
+def test_list_is_newest_first_and_progress_oldest_first(db: Path) -> None:
+    """list_sessions gives the newest first (and honours limit); progress gives the oldest first."""
+    with HistoryStore(db) as store:
+        ids = [store.save_session(small_report(4, g), source_name=f"s{g}", source_kind="live") for g in range(4)]
+        assert [r.id for r in store.list_sessions()] == ids[::-1]
+        assert [r.id for r in store.list_sessions(limit=2)] == ids[:1:-1]
+        progress = store.progress()
+    assert [r.id for r in progress] == ids
+    assert [r.share_good for r in progress] == [0.0, 0.25, 0.5, 0.75]
+    assert [r.created_utc for r in progress] == sorted(r.created_utc for r in progress)
+
+
+def test_delete_removes_the_session_and_cascades_to_its_thumbnails_and_video(db: Path) -> None:
+    """Deleting a session removes its row, thumbnails and video and leaves the other session whole."""
+    report = small_report(3, 2)
+    with HistoryStore(db) as store:
+        keep = store.save_session(report, source_name="keep", source_kind="upload", thumbnails=thumbs_for(report))
+        gone = store.save_session(
+            report, source_name="gone", source_kind="upload", thumbnails=thumbs_for(report), video=b"video"
+        )
+        assert count(db, "SELECT count(*) FROM thumbnails") == 6
+        assert store.delete_session(gone) is True
+        assert [r.id for r in store.list_sessions()] == [keep]
+        with pytest.raises(SessionNotFound):
+            store.load_session(gone)
+        assert len(store.load_session(keep).thumbnails) == 3
+    assert count(db, f"SELECT count(*) FROM thumbnails WHERE session_id = {gone}") == 0
+    assert count(db, "SELECT count(*) FROM thumbnails") == 3
+    assert count(db, "SELECT count(*) FROM videos") == 0
+
+
+def test_unknown_ids_delete_false_and_load_raises_session_not_found(db: Path) -> None:
+    """Deleting an unknown id returns False; loading one raises SessionNotFound, a KeyError naming the id."""
+    with HistoryStore(db) as store:
+        assert store.delete_session(42) is False
+        with pytest.raises(SessionNotFound, match="no saved session with id 42") as info:
+            store.load_session(42)
+    assert isinstance(info.value, KeyError)
+    assert str(info.value).startswith("no saved session")  # no KeyError repr quotes
+
+
+def test_video_bytes_are_stored_only_when_passed(db: Path) -> None:
+    """Without ``video`` nothing of the video is kept; with it, the exact bytes come back."""
+    video = b"\x00\x00\x00\x18ftypmp42" + os.urandom(50_000)
+    with HistoryStore(db) as store:
+        without = store.save_session(small_report(), source_name="a.mp4", source_kind="upload")
+        assert count(db, "SELECT count(*) FROM videos") == 0
+        assert store.load_video(without) is None
+        assert store.list_sessions()[0].has_video is False
+        with_video = store.save_session(small_report(), source_name="b.mp4", source_kind="upload", video=video)
+        assert store.load_video(with_video) == video
+        assert {r.id: r.has_video for r in store.list_sessions()} == {without: False, with_video: True}
+
+
+def test_settings_and_data_dir_come_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """LIFTCHECK_DATA_DIR names the folder of history.sqlite3; without it XDG_DATA_HOME/liftcheck is used."""
+    monkeypatch.setenv("LIFTCHECK_DATA_DIR", str(tmp_path / "custom"))
+    with HistoryStore() as store:
+        assert store.path == tmp_path / "custom" / "history.sqlite3"
+        assert store.path.is_file()
+    monkeypatch.delenv("LIFTCHECK_DATA_DIR")
+    if sys.platform.startswith("linux"):
+        monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+        assert store_mod.default_path() == tmp_path / "xdg" / "liftcheck" / "history.sqlite3"
+
+
+def test_the_database_uses_wal_foreign_keys_and_schema_version_1(db: Path) -> None:
+    """A new history is in WAL mode, versioned 1 in user_version, with foreign keys on for the store's connection."""
+    with HistoryStore(db) as store:
+        conn = store._connection()
+        assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
+    assert count(db, "PRAGMA user_version") == store_mod.SCHEMA_VERSION == 1
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    conn.close()
+
+
+def test_a_newer_schema_version_is_refused_and_left_alone(db: Path) -> None:
+    """A history written by a newer liftcheck (user_version 2) is refused with a message saying so, unchanged."""
+    HistoryStore(db).close()
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA user_version = 2")
+    conn.close()
+    before = db.read_bytes()
+    with pytest.raises(StoreError, match=r"newer liftcheck \(history schema version 2; this version reads up to 1\)"):
+        HistoryStore(db)
+    assert db.read_bytes() == before
+
+
+def test_a_garbage_file_is_refused_and_left_unchanged(db: Path) -> None:
+    """A non-SQLite file at the path raises StoreError saying it is not a history database, and is not touched."""
+    garbage = b"these are my holiday notes, not a database\n" * 200
+    db.write_bytes(garbage)
+    with pytest.raises(StoreError, match="is not a liftcheck history database"):
+        HistoryStore(db)
+    assert db.read_bytes() == garbage
+    assert sorted(p.name for p in db.parent.iterdir()) == [db.name]  # no -wal / -shm beside it
+
+
+def test_another_programs_sqlite_file_is_refused_and_left_unchanged(db: Path) -> None:
+    """An SQLite database that some other program made is refused, not migrated into ours."""
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE contacts (name TEXT)")
+    conn.execute("INSERT INTO contacts VALUES ('Ada')")
+    conn.commit()
+    conn.close()
+    before = db.read_bytes()
+    with pytest.raises(StoreError, match="not a liftcheck history database"):
+        HistoryStore(db)
+    assert db.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("report", "message"),
+    [
+        ([1, 2], "must be a dict"),
+        ({"summary": {"lift_count": 1}}, "schema_version must be an int"),
+        ({"schema_version": "1", "summary": {"lift_count": 1}}, "schema_version must be an int"),
+        ({"schema_version": True, "summary": {"lift_count": 1}}, "schema_version must be an int"),
+        ({"schema_version": 1}, "no 'summary'"),
+        ({"schema_version": 1, "summary": {}}, "lift_count"),
+        ({"schema_version": 1, "summary": {"lift_count": -1}}, "lift_count"),
+        ({"schema_version": 1, "summary": {"lift_count": 1}, "lifts": "x"}, "'lifts' must be a list"),
+        ({"schema_version": 1, "summary": {"lift_count": 0}, "extra": object()}, "cannot be saved as JSON"),
+    ],
+)
+def test_an_invalid_report_is_refused_without_writing(db: Path, report: object, message: str) -> None:
+    """A report lacking a dict form, an int schema_version or summary.lift_count raises StoreError; nothing is saved."""
+    with HistoryStore(db) as store:
+        with pytest.raises(StoreError, match=message):
+            store.save_session(report, source_name="bad", source_kind="upload", thumbnails={1: b"jpeg"})  # type: ignore[arg-type]
+        assert store.list_sessions() == []
+    assert count(db, "SELECT count(*) FROM thumbnails") == 0
+
+
+def test_bad_arguments_are_refused_without_writing(db: Path) -> None:
+    """An unknown source kind or a non-bytes thumbnail raises StoreError and saves nothing."""
+    with HistoryStore(db) as store:
+        with pytest.raises(StoreError, match="source_kind must be one of upload, live, sample"):
+            store.save_session(small_report(), source_name="x", source_kind="webcam")
+        with pytest.raises(StoreError, match="thumbnail of lift 1 must be bytes"):
+            store.save_session(small_report(), source_name="x", source_kind="live", thumbnails={1: "jpeg"})  # type: ignore[dict-item]
+        assert store.list_sessions() == []
+
+
+def test_an_error_inside_the_transaction_rolls_the_whole_save_back(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """If a save fails after its session row and thumbnails are written, none of it stays and the store still works."""
+
+    def fail(conn: sqlite3.Connection, session_id: int) -> None:
+        raise RuntimeError("disk pulled out")
+
+    report = small_report(2, 1)
+    with HistoryStore(db) as store:
+        first = store.save_session(report, source_name="first", source_kind="live", thumbnails=thumbs_for(report))
+        monkeypatch.setattr(store_mod, "_before_commit_hook", fail)
+        with pytest.raises(RuntimeError):
+            store.save_session(report, source_name="lost", source_kind="live", thumbnails=thumbs_for(report))
+        monkeypatch.setattr(store_mod, "_before_commit_hook", None)
+        assert [r.id for r in store.list_sessions()] == [first]
+        assert count(db, "SELECT count(*) FROM thumbnails") == 2
+        store.save_session(report, source_name="after", source_kind="live")
+        assert len(store.list_sessions()) == 2
+
+
+def test_a_closed_store_says_so(db: Path) -> None:
+    """After close(), calls raise StoreError saying the store is closed; closing twice is harmless."""
+    store = HistoryStore(db)
+    store.close()
+    store.close()
+    with pytest.raises(StoreError, match="closed"):
+        store.list_sessions()
+
+
+def test_threads_sharing_one_store_all_save(db: Path) -> None:
+    """Eight threads saving through one store object (as Streamlit's reruns would) lose no session."""
+    with HistoryStore(db) as store:
+        errors: list[BaseException] = []
+
+        def work(n: int) -> None:
+            try:
+                for i in range(5):
+                    store.save_session(small_report(), source_name=f"t{n}-{i}", source_kind="live")
+                    store.list_sessions(limit=3)
+            except BaseException as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        assert len(store.list_sessions()) == 40
+
+
+# -- other processes
+
+CHILD_ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+
+CRASH_CHILD = """
+import json, sys, time
+from pathlib import Path
+from liftcheck import store as store_mod
+
+db, report_file, marker = sys.argv[1:4]
+report = json.loads(Path(report_file).read_text())
+thumbs = {l["lift"]: bytes([l["lift"]]) * 3000 for l in report["lifts"]}
+store = store_mod.HistoryStore(Path(db))
+store.save_session(report, source_name="one", source_kind="upload", thumbnails=thumbs)
+store.save_session(report, source_name="two", source_kind="live", thumbnails=thumbs, video=b"v" * 100_000)
+
+def hang(conn, session_id):
+    Path(marker).write_text(str(session_id))
+    time.sleep(60)
+
+store_mod._before_commit_hook = hang
+store.save_session(report, source_name="three", source_kind="upload", thumbnails=thumbs, video=b"x" * 2_000_000)
+print("the third save committed: the test's kill came too late", file=sys.stderr)
+sys.exit(3)
+"""
+
+
+def _wait_for(path: Path, proc: subprocess.Popen[bytes], timeout_s: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not path.exists():
+        if proc.poll() is not None:
+            raise AssertionError(
+                f"child exited early ({proc.returncode}): {proc.stderr.read() if proc.stderr else ''!r}"
+            )
+        if time.monotonic() > deadline:
+            proc.kill()
+            raise AssertionError(f"child never reached {path.name}")
+        time.sleep(0.02)
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL (POSIX)")
+def test_a_kill_mid_save_leaves_the_earlier_sessions_whole_and_no_half_session(db: Path, tmp_path: Path) -> None:
+    """SIGKILL inside a save's transaction leaves an intact file with exactly the two earlier sessions, no orphans."""
+    report = demo_report()
+    report_file = tmp_path / "report.json"
+    report_file.write_text(json.dumps(report))
+    marker = tmp_path / "inside-transaction"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CRASH_CHILD, str(db), str(report_file), str(marker)],
+        env=CHILD_ENV,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        _wait_for(marker, proc)
+        # WAL: while the writer hangs mid-transaction, a reader still sees the committed sessions.
+        with HistoryStore(db) as reader:
+            assert [r.source_name for r in reader.list_sessions()] == ["two", "one"]
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(timeout=10)
+    assert proc.returncode == -signal.SIGKILL
+
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    conn.close()
+    expected_thumbs = {lift["lift"]: bytes([lift["lift"]]) * 3000 for lift in report["lifts"]}
+    with HistoryStore(db) as store:
+        rows = store.progress()
+        assert [r.source_name for r in rows] == ["one", "two"]
+        for row in rows:
+            loaded = store.load_session(row.id)
+            assert loaded.report == report
+            assert loaded.thumbnails == expected_thumbs
+        assert store.load_video(rows[1].id) == b"v" * 100_000
+        half_written = int(marker.read_text())
+        with pytest.raises(SessionNotFound):
+            store.load_session(half_written)
+        # The store still saves after the crash.
+        store.save_session(report, source_name="after", source_kind="sample")
+    assert count(db, "SELECT count(*) FROM thumbnails WHERE session_id NOT IN (SELECT id FROM sessions)") == 0
+    assert count(db, "SELECT count(*) FROM videos WHERE session_id NOT IN (SELECT id FROM sessions)") == 0
+    assert count(db, "SELECT count(*) FROM thumbnails") == 2 * len(expected_thumbs)
+    assert count(db, "SELECT count(*) FROM videos") == 1
+
+
+WRITER_CHILD = """
+import json, sys, time
+from pathlib import Path
+from liftcheck.store import HistoryStore
+
+db, report_file, name, ready, go = sys.argv[1:6]
+report = json.loads(Path(report_file).read_text())
+with HistoryStore(Path(db)) as store:
+    Path(ready).write_text("ready")
+    while not Path(go).exists():
+        time.sleep(0.005)
+    for i in range(10):
+        store.save_session(report, source_name=f"{name}-{i}", source_kind="live", thumbnails={1: b"j" * 5000})
+"""
+
+
+def test_two_processes_saving_at_once_lose_nothing(db: Path, tmp_path: Path) -> None:
+    """Two processes, started together on a new file, each save 10 sessions at the same time; all 20 are there."""
+    report = demo_report()
+    report_file = tmp_path / "report.json"
+    report_file.write_text(json.dumps(report))
+    go = tmp_path / "go"
+    procs = []
+    for name in ("a", "b"):
+        ready = tmp_path / f"ready-{name}"
+        proc = subprocess.Popen(
+            [sys.executable, "-c", WRITER_CHILD, str(db), str(report_file), name, str(ready), str(go)],
+            env=CHILD_ENV,
+            stderr=subprocess.PIPE,
+        )
+        procs.append((proc, ready))
+    try:
+        for proc, ready in procs:
+            _wait_for(ready, proc)
+        go.write_text("go")
+        for proc, _ in procs:
+            proc.wait(timeout=30)
+    finally:
+        for proc, _ in procs:
+            if proc.poll() is None:
+                proc.kill()
+    for proc, _ in procs:
+        assert proc.returncode == 0, proc.stderr.read() if proc.stderr else b""
+
+    with HistoryStore(db) as store:
+        rows = store.list_sessions()
+        assert sorted(r.source_name for r in rows) == sorted(f"{n}-{i}" for n in "ab" for i in range(10))
+        assert len({r.id for r in rows}) == 20
+        assert store.load_session(rows[0].id).report == report
+    assert count(db, "SELECT count(*) FROM thumbnails") == 20
+
+
+def test_the_store_module_is_pure() -> None:
+    """Importing liftcheck.store loads none of streamlit, cv2, mediapipe, av or numpy."""
+    code = (
+        "import sys, liftcheck.store\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('streamlit', 'cv2', 'mediapipe', 'av', 'numpy')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=CHILD_ENV)
+    assert out.stdout.strip() == "[]"
