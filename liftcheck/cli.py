@@ -142,20 +142,13 @@ def cmd_samples(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     """Analyse the synthetic lifter: shows what liftcheck reports with no camera or video."""
     from liftcheck import synthetic
-    from liftcheck.pipeline import Engine
+    from liftcheck.pipeline import analyze_synthetic
 
-    clip = synthetic.generate(synthetic.demo_session(), seed=args.seed)
-
-    def no_frames(rgb, t_s):  # type: ignore[no-untyped-def]
-        raise RuntimeError("the demo feeds poses, not frames")
-
-    engine = Engine(no_frames, keep_thumbnails=False)
-    for pose in clip.frames:
-        engine.step(None, pose.t_s, pose=pose)
-    engine.finish()
-    duration = clip.frames[-1].t_s if clip.frames else 0.0
-    report = engine.report("synthetic demo", duration_s=duration, settings={"model": "synthetic"}, warnings=[])
+    clip = synthetic.generate(synthetic.demo_session(), view_yaw_deg=args.view, seed=args.seed)
+    report = analyze_synthetic(clip, annotated_path=args.annotated, source_name="synthetic demo")
     print_table(report.to_dict())
+    if args.annotated:
+        print(f"annotated video written to {args.annotated}")
     return 0
 
 
@@ -184,6 +177,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="analyse a synthetic lifter (no camera or video needed)")
     demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--view", type=float, default=60.0, help="camera yaw: 0 front, 90 side (default 60)")
+    demo.add_argument("--annotated", metavar="F", help="write the skeleton video as H.264 MP4")
     demo.set_defaults(func=cmd_demo)
     return parser
 

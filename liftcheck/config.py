@@ -22,6 +22,8 @@ class KinematicsConfig:
     front_max_yaw_deg: float = 30.0
     side_min_yaw_deg: float = 60.0
     view_time_constant_s: float = 1.0
+    # The user may say where the camera stood ("side", "front", "oblique"); None = estimate it.
+    view_override: str | None = None
     # Frames that teach the true vertical: straight knees and a straight ankle–hip–shoulder line.
     straight_knee_max_deg: float = 25.0
     straight_body_min_ratio: float = 0.97

@@ -239,6 +239,8 @@ def view_yaw_deg(xyz: np.ndarray) -> np.ndarray:
 
 
 def classify_view(yaw_deg: float, config: KinematicsConfig = DEFAULT_CONFIG.kinematics) -> View:
+    if config.view_override:
+        return View(config.view_override)
     if not math.isfinite(yaw_deg):
         return View.UNKNOWN
     if yaw_deg < config.front_max_yaw_deg:

@@ -341,10 +341,13 @@ class HistoryStore:
             self._migrate(conn)
 
     def _check_compatible(self, conn: sqlite3.Connection) -> None:
-        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        # One statement, so one snapshot: read one by one, another process's first migration could commit
+        # in between and show us application id 0 with user_version 1, which looks like someone else's file.
+        app_id, version, tables = conn.execute(
+            "SELECT (SELECT application_id FROM pragma_application_id), "
+            "(SELECT user_version FROM pragma_user_version), (SELECT count(*) FROM sqlite_master)"
+        ).fetchone()
         if app_id == 0 and version == 0:
-            tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
             if tables:
                 raise self._not_ours("it is an SQLite database of some other program")
             # An empty file: ours to create. Auto-vacuum must be chosen before the first table; FULL gives

@@ -310,7 +310,7 @@ def test_threads_sharing_one_store_all_save(db: Path) -> None:
 CHILD_ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
 
 CRASH_CHILD = """
-import json, sys, time
+import json, os, sys, time
 from pathlib import Path
 from liftcheck import store as store_mod
 
@@ -322,7 +322,8 @@ store.save_session(report, source_name="one", source_kind="upload", thumbnails=t
 store.save_session(report, source_name="two", source_kind="live", thumbnails=thumbs, video=b"v" * 100_000)
 
 def hang(conn, session_id):
-    Path(marker).write_text(str(session_id))
+    Path(marker + ".tmp").write_text(str(session_id))
+    os.replace(marker + ".tmp", marker)  # the parent sees the marker only once it is complete
     time.sleep(60)
 
 store_mod._before_commit_hook = hang

@@ -1,0 +1,18 @@
+"""liftcheck's Streamlit app: `streamlit run app.py`. Thin: the pages live in liftcheck/ui."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from liftcheck.ui import history, live, upload
+
+st.set_page_config(page_title="liftcheck", page_icon="🏋️", layout="wide")
+
+pages = st.navigation(
+    [
+        st.Page(upload.page, title="Upload", icon="📼", url_path="upload", default=True),
+        st.Page(live.page, title="Live", icon="🎥", url_path="live"),
+        st.Page(history.page, title="History", icon="🗂️", url_path="history"),
+    ]
+)
+pages.run()

@@ -1,0 +1,1 @@
+"""The Streamlit app's pages and shared views; the only part of the package that imports streamlit."""

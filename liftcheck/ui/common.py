@@ -1,0 +1,192 @@
+"""What the pages share: the sidebar settings, the history store, and running an analysis."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import streamlit as st
+
+from liftcheck.config import DEFAULT_CONFIG, Config
+from liftcheck.models import VARIANTS, ModelError
+from liftcheck.pipeline import AnalysisCancelled, Progress, analyze_synthetic, analyze_video
+from liftcheck.report import Report
+from liftcheck.store import HistoryStore, StoreError
+from liftcheck.video import VideoError
+
+VIDEO_TYPES = ("mp4", "mov", "avi", "webm", "mkv")
+RATES = {"15 frames/s (fastest)": 15.0, "30 frames/s (default)": 30.0, "every frame": None}
+VIEWS = {"automatic": None, "side": "side", "front": "front", "oblique (about 45°)": "oblique"}
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Settings:
+    model: str
+    max_fps: float | None
+    view: str | None
+
+    def config(self) -> Config:
+        kin = replace(DEFAULT_CONFIG.kinematics, view_override=self.view)
+        return replace(DEFAULT_CONFIG, kinematics=kin)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"model": self.model, "max_fps": self.max_fps, "view": self.view or "automatic"}
+
+
+def sidebar_settings() -> Settings:
+    with st.sidebar:
+        st.header("Settings")
+        model = st.selectbox(
+            "Pose model",
+            VARIANTS,
+            index=VARIANTS.index("full"),
+            key="setting-model",
+            help="lite is fastest, heavy most accurate; full is the balance.",
+        )
+        rate = st.selectbox(
+            "Analysis rate",
+            list(RATES),
+            index=1,
+            key="setting-rate",
+            help="A 60 fps video is analysed at 30 by default: no lift is missed.",
+        )
+        view = st.selectbox(
+            "Where the camera stood",
+            list(VIEWS),
+            index=0,
+            key="setting-view",
+            help="Side-on suits the bend check; front or 45° suit twist and side bend.",
+        )
+        st.caption("Everything runs on this machine. No video leaves it.")
+    return Settings(model=str(model), max_fps=RATES[str(rate)], view=VIEWS[str(view)])
+
+
+@st.cache_resource
+def _store(path: str) -> HistoryStore:
+    return HistoryStore(Path(path))
+
+
+def history_store() -> HistoryStore | None:
+    """The history database, or None (with a message) when it cannot be opened."""
+    from liftcheck.store import default_path
+
+    try:
+        return _store(str(default_path()))
+    except StoreError as exc:
+        st.error(f"History is unavailable: {exc}")
+        return None
+
+
+def samples_dir() -> Path | None:
+    """Where "Try a sample" finds clips: LIFTCHECK_SAMPLES_DIR, else the project's sample_videos/."""
+    candidates = [Path(p) for p in [os.environ.get("LIFTCHECK_SAMPLES_DIR")] if p] + [PROJECT / "sample_videos"]
+    for folder in candidates:
+        if folder.is_dir() and any(folder.glob("*.mp4")):
+            return folder
+    return None
+
+
+@dataclass
+class Result:
+    """One finished analysis, as the pages keep it in the session state."""
+
+    report: dict
+    thumbnails: dict[int, bytes]
+    video: bytes | None
+    session_id: int | None
+
+
+def _progress_reporter(bar, started: float):  # type: ignore[no-untyped-def]
+    def report(p: Progress) -> None:
+        # Every call touches the page, which is also where Streamlit stops a cancelled run.
+        if p.frames_done % 5 and p.fraction < 1.0:
+            return
+        elapsed = time.perf_counter() - started
+        left = elapsed * (1 - p.fraction) / p.fraction if p.fraction > 0.02 else None
+        text = f"Analysing: {p.frames_done} frames, {p.t_s:.1f} of {p.duration_s:.1f} s"
+        text += f", about {left:.0f} s left" if left is not None else ""
+        bar.progress(min(1.0, p.fraction), text=text)
+
+    return report
+
+
+def run_analysis(
+    video_bytes: bytes | None,
+    display_name: str,
+    suffix: str,
+    settings: Settings,
+    *,
+    source_kind: str,
+    synthetic: object = None,
+    cancel: threading.Event | None = None,
+) -> Result | None:
+    """Analyse uploaded bytes (or a synthetic clip), save the session, and return the result.
+
+    The upload goes to a private temporary folder under a random name and is deleted
+    afterwards; the user's file name is only ever shown, never used as a path.
+    """
+    workdir = Path(tempfile.mkdtemp(prefix="liftcheck-"))  # mode 0700
+    started = time.perf_counter()
+    bar = st.progress(0.0, text="Starting the analysis…")
+    try:
+        annotated = workdir / f"annotated-{secrets.token_hex(8)}.mp4"
+        if synthetic is not None:
+            report: Report = analyze_synthetic(
+                synthetic,
+                annotated_path=annotated,
+                config=settings.config(),
+                source_name=display_name,
+                progress=_progress_reporter(bar, started),
+            )
+        else:
+            ext = suffix.lower().lstrip(".")
+            source = workdir / f"upload-{secrets.token_hex(8)}.{ext if ext in VIDEO_TYPES else 'bin'}"
+            source.write_bytes(video_bytes or b"")
+            report = analyze_video(
+                source,
+                model=settings.model,
+                max_fps=settings.max_fps,
+                annotated_path=annotated,
+                progress=_progress_reporter(bar, started),
+                cancel=cancel,
+                config=settings.config(),
+                source_name=display_name,
+            )
+        video = annotated.read_bytes() if annotated.exists() else None
+    except VideoError as exc:
+        bar.empty()
+        st.error(f"This file cannot be analysed: {exc}")
+        return None
+    except ModelError as exc:
+        bar.empty()
+        st.error(f"The pose model is not available: {exc}")
+        return None
+    except AnalysisCancelled:
+        bar.empty()
+        st.info("Analysis cancelled. Nothing was saved.")
+        return None
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    bar.progress(1.0, text=f"Done in {time.perf_counter() - started:.0f} s")
+    data = report.to_dict()
+    session_id = None
+    store = history_store()
+    if store is not None:
+        try:
+            session_id = store.save_session(
+                data,
+                source_name=display_name,
+                source_kind=source_kind,
+                settings=settings.as_dict(),
+                thumbnails=report.thumbnails,
+            )
+        except StoreError as exc:
+            st.warning(f"The result is shown but could not be saved to History: {exc}")
+    return Result(report=data, thumbnails=dict(report.thumbnails), video=video, session_id=session_id)

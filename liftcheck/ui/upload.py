@@ -1,0 +1,75 @@
+"""The Upload page: a recorded lift in, the per-lift summary out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from liftcheck import synthetic
+from liftcheck.ui.common import VIDEO_TYPES, Result, run_analysis, samples_dir, sidebar_settings
+from liftcheck.ui.summary import PRIVACY_LINE, render_summary
+
+
+def page() -> None:
+    settings = sidebar_settings()
+    st.title("Check a recorded lift")
+    st.write(
+        "Upload a video of one or more lifts. Film the whole body, side-on or at 45°, from about 3 m away. "
+        "liftcheck finds each lift and tells you how you bent, how far your trunk went forward and whether "
+        "you twisted."
+    )
+    limit_mb = st.get_option("server.maxUploadSize")
+    uploaded = st.file_uploader(
+        f"Video of your lift ({', '.join(VIDEO_TYPES)}; up to {limit_mb} MB)", type=list(VIDEO_TYPES), key="upload"
+    )
+    with st.expander("No video at hand? Try a sample"):
+        folder = samples_dir()
+        clips = sorted(p.name for p in folder.glob("*.mp4")) if folder else []
+        choice = st.selectbox(
+            "Sample",
+            (clips or []) + ["synthetic lifter (no video needed)"],
+            key="sample-choice",
+            help="Real clips appear here after `liftcheck samples`.",
+        )
+        try_sample = st.button("Analyse the sample", key="sample-run")
+
+    state = st.session_state
+    job = None
+    if uploaded is not None and state.get("analysed_upload") != uploaded.file_id:
+        job = ("upload", uploaded.file_id)
+    elif try_sample:
+        job = ("sample", str(choice))
+
+    if job is not None:
+        if state.pop("cancel_requested", False) and state.get("cancelled_job") == job:
+            job = None
+        else:
+            state["cancelled_job"] = job
+            st.button("Cancel", key="cancel", on_click=lambda: state.update(cancel_requested=True))
+    if job is not None:
+        kind, what = job
+        state["result"] = None
+        if kind == "upload":
+            assert uploaded is not None
+            result = run_analysis(
+                uploaded.getvalue(), uploaded.name, Path(uploaded.name).suffix, settings, source_kind="upload"
+            )
+            state["analysed_upload"] = uploaded.file_id
+        elif what.startswith("synthetic") or folder is None:
+            clip = synthetic.generate(synthetic.demo_session(), view_yaw_deg=60.0)
+            result = run_analysis(None, "synthetic lifter", ".mp4", settings, source_kind="sample", synthetic=clip)
+        else:
+            path = folder / what
+            result = run_analysis(path.read_bytes(), what, path.suffix, settings, source_kind="sample")
+        state["result"] = result
+        state.pop("cancelled_job", None)
+        st.rerun()
+
+    result: Result | None = state.get("result")
+    if result is not None:
+        st.divider()
+        st.subheader(result.report["source"])
+        render_summary(result.report, thumbnails=result.thumbnails, video=result.video, key="upload")
+    else:
+        st.caption(PRIVACY_LINE)
