@@ -66,10 +66,10 @@ def page() -> None:
         state.pop("cancelled_job", None)
         st.rerun()
 
-    result: Result | None = state.get("result")
-    if result is not None:
+    shown: Result | None = state.get("result")
+    if shown is not None:
         st.divider()
-        st.subheader(result.report["source"])
-        render_summary(result.report, thumbnails=result.thumbnails, video=result.video, key="upload")
+        st.subheader(shown.report["source"])
+        render_summary(shown.report, thumbnails=shown.thumbnails, video=shown.video, key="upload")
     else:
         st.caption(PRIVACY_LINE)
