@@ -93,6 +93,20 @@ def samples_dir() -> Path | None:
     return None
 
 
+def notify(level: str, text: str) -> None:
+    """Keep a message for the page to show, so it survives the rerun that follows an analysis."""
+    st.session_state.setdefault("messages", []).append((level, text))
+
+
+def show_messages() -> None:
+    for level, text in st.session_state.get("messages", []):
+        {"error": st.error, "warning": st.warning, "info": st.info}.get(level, st.info)(text)
+
+
+def clear_messages() -> None:
+    st.session_state["messages"] = []
+
+
 @dataclass
 class Result:
     """One finished analysis, as the pages keep it in the session state."""
@@ -162,15 +176,15 @@ def run_analysis(
         video = annotated.read_bytes() if annotated.exists() else None
     except VideoError as exc:
         bar.empty()
-        st.error(f"This file cannot be analysed: {exc}")
+        notify("error", f"This file cannot be analysed: {exc}")
         return None
     except ModelError as exc:
         bar.empty()
-        st.error(f"The pose model is not available: {exc}")
+        notify("error", f"The pose model is not available: {exc}")
         return None
     except AnalysisCancelled:
         bar.empty()
-        st.info("Analysis cancelled. Nothing was saved.")
+        notify("info", "Analysis cancelled. Nothing was saved.")
         return None
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -188,5 +202,5 @@ def run_analysis(
                 thumbnails=report.thumbnails,
             )
         except StoreError as exc:
-            st.warning(f"The result is shown but could not be saved to History: {exc}")
+            notify("warning", f"The result is shown but could not be saved to History: {exc}")
     return Result(report=data, thumbnails=dict(report.thumbnails), video=video, session_id=session_id)

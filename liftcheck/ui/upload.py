@@ -7,7 +7,16 @@ from pathlib import Path
 import streamlit as st
 
 from liftcheck import synthetic
-from liftcheck.ui.common import VIDEO_TYPES, Result, run_analysis, samples_dir, sidebar_settings
+from liftcheck.ui.common import (
+    VIDEO_TYPES,
+    Result,
+    clear_messages,
+    notify,
+    run_analysis,
+    samples_dir,
+    show_messages,
+    sidebar_settings,
+)
 from liftcheck.ui.summary import PRIVACY_LINE, render_summary
 
 
@@ -41,15 +50,20 @@ def page() -> None:
     elif try_sample:
         job = ("sample", str(choice))
 
+    # Clicking Cancel reruns the page, which stops the analysis in progress; this run then
+    # must not start it again.
+    if state.pop("cancel_requested", False) and job is not None:
+        if job[0] == "upload":
+            state["analysed_upload"] = job[1]
+        clear_messages()
+        notify("info", "Analysis cancelled. Nothing was saved.")
+        job = None
     if job is not None:
-        if state.pop("cancel_requested", False) and state.get("cancelled_job") == job:
-            job = None
-        else:
-            state["cancelled_job"] = job
-            st.button("Cancel", key="cancel", on_click=lambda: state.update(cancel_requested=True))
+        st.button("Cancel", key="cancel", on_click=lambda: state.update(cancel_requested=True))
     if job is not None:
         kind, what = job
         state["result"] = None
+        clear_messages()
         if kind == "upload":
             assert uploaded is not None
             result = run_analysis(
@@ -63,9 +77,9 @@ def page() -> None:
             path = folder / what
             result = run_analysis(path.read_bytes(), what, path.suffix, settings, source_kind="sample")
         state["result"] = result
-        state.pop("cancelled_job", None)
         st.rerun()
 
+    show_messages()
     shown: Result | None = state.get("result")
     if shown is not None:
         st.divider()

@@ -1,0 +1,128 @@
+"""Tests of the Streamlit app with Streamlit's AppTest: upload a real clip, read the summary, History, bad files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from liftcheck.store import HistoryStore
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+CLIP = "deadlift_oblique_01.mp4"
+
+
+@pytest.fixture()
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("LIFTCHECK_DATA_DIR", str(tmp_path))
+    return tmp_path
+
+
+def _app() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def _history(data_dir: Path) -> HistoryStore:
+    return HistoryStore(data_dir / "history.sqlite3")
+
+
+@pytest.fixture(scope="module")
+def uploaded(samples_dir: Path, model_dir: Path, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The app after uploading a real clip, with its own empty History."""
+    data = tmp_path_factory.mktemp("history")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("LIFTCHECK_DATA_DIR", str(data))
+    try:
+        at = _app()
+        at.file_uploader(key="upload").upload(CLIP, (samples_dir / CLIP).read_bytes(), "video/mp4").run()
+        yield at, data
+    finally:
+        mp.undo()
+
+
+def test_upload_shows_summary_matching_the_report(uploaded) -> None:  # type: ignore[no-untyped-def]
+    """After an upload, the headline numbers and the table rows equal the saved report's."""
+    at, data = uploaded
+    assert not at.exception and not at.error
+    sessions = _history(data).list_sessions()
+    assert len(sessions) == 1 and sessions[0].source_name == CLIP and sessions[0].source_kind == "upload"
+    report = _history(data).load_session(sessions[0].id).report
+    summary = report["summary"]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Lifts"] == str(summary["lift_count"]) == "2"
+    for verdict in ("good", "caution", "poor"):
+        assert metrics[verdict.capitalize()] == str(summary["verdicts"][verdict])
+    table = at.dataframe[0].value
+    assert len(table) == len(report["lifts"])
+    assert list(table["Trunk flexion (°)"]) == [row["peak_trunk_flexion_deg"] for row in report["lifts"]]
+    assert [s.split(" ")[0] for s in table["Style"]] == [row["style"] for row in report["lifts"]]
+    cards = [m.value for m in at.markdown if m.value.startswith("**Lift ")]
+    assert len(cards) == 2
+    assert any("First thing to change" in m.value for m in at.markdown)
+    assert any("did not leave it" in c.value for c in at.caption)
+
+
+def test_downloads_hold_the_same_report(uploaded) -> None:  # type: ignore[no-untyped-def]
+    """The JSON, CSV and HTML downloads are offered, and the JSON is the report shown."""
+    at, _ = uploaded
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["Download JSON", "Download CSV", "Download HTML report"]
+
+
+def test_history_lists_and_reopens_the_session(uploaded) -> None:  # type: ignore[no-untyped-def]
+    """The History page lists the uploaded session and shows its lift count."""
+    _, data = uploaded
+    history = AppTest.from_function(_history_page, default_timeout=60)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("LIFTCHECK_DATA_DIR", str(data))
+        history.run()
+    assert not history.exception
+    table = history.dataframe[0].value
+    assert list(table["Source"]) == [CLIP]
+    assert list(table["Lifts"]) == [2]
+
+
+def _history_page() -> None:
+    from liftcheck.ui import history
+
+    history.page()
+
+
+def test_bad_file_shows_a_clear_error_and_saves_nothing(data_dir: Path) -> None:
+    """Random bytes named .mp4 give an error naming the problem, no traceback, and no saved session."""
+    at = _app()
+    at.file_uploader(key="upload").upload("broken.mp4", bytes(range(256)) * 40, "video/mp4").run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert errors and "cannot be analysed" in errors[0] and "not a video" in errors[0]
+    assert _history(data_dir).list_sessions() == []
+    # The app keeps serving: the page still renders its title after the error.
+    assert at.title[0].value == "Check a recorded lift"
+
+
+def test_empty_file_is_refused_with_its_reason(data_dir: Path) -> None:
+    """A zero-byte upload says the file is empty."""
+    at = _app()
+    at.file_uploader(key="upload").upload("empty.mov", b"", "video/quicktime").run()
+    assert not at.exception
+    assert any("empty" in e.value for e in at.error)
+
+
+def test_synthetic_sample_runs_without_any_video(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no sample clips present, "Try a sample" runs the synthetic lifter and shows its three lifts."""
+    monkeypatch.setenv("LIFTCHECK_SAMPLES_DIR", str(data_dir / "none"))
+    monkeypatch.setattr("liftcheck.ui.common.PROJECT", data_dir)
+    at = _app()
+    assert at.selectbox(key="sample-choice").value.startswith("synthetic")
+    at.button(key="sample-run").click().run()
+    assert not at.exception and not at.error
+    assert {m.label: m.value for m in at.metric}["Lifts"] == "3"
+    saved = _history(data_dir).list_sessions()
+    assert [(s.source_kind, s.lift_count) for s in saved] == [("sample", 3)]
+    report = _history(data_dir).load_session(saved[0].id).report
+    assert json.loads(json.dumps(report))["summary"]["lift_count"] == 3
