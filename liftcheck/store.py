@@ -369,6 +369,8 @@ class HistoryStore:
         try:
             # Read again under the write lock: another process may have migrated while we waited.
             version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:  # ...even a newer liftcheck: never step its schema back
+                raise StoreError(f"{self.path} was just upgraded by a newer liftcheck (history schema {version})")
             for step in MIGRATIONS[version:]:
                 step(conn)
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")

@@ -453,3 +453,33 @@ def test_the_store_module_is_pure() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=CHILD_ENV)
     assert out.stdout.strip() == "[]"
+
+
+OPENER_CHILD = """
+import os, sys, time
+from liftcheck.store import HistoryStore
+
+db, go = sys.argv[1:3]
+while not os.path.exists(go):
+    time.sleep(0.0005)
+HistoryStore(db).close()
+"""
+
+
+def test_processes_creating_a_new_history_at_once_all_open_it(tmp_path: Path) -> None:
+    """Six processes opening the same new file at the same instant all succeed (none mistakes it for a foreign file)."""
+    for round_ in range(3):
+        db = tmp_path / f"round{round_}" / "history.sqlite3"
+        go = tmp_path / f"go{round_}"
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", OPENER_CHILD, str(db), str(go)], env=CHILD_ENV, stderr=subprocess.PIPE
+            )
+            for _ in range(6)
+        ]
+        time.sleep(0.3)  # let them all start and wait on the go file
+        go.write_text("go")
+        for proc in procs:
+            _, err = proc.communicate(timeout=30)
+            assert proc.returncode == 0, err.decode()
+        assert count(db, "PRAGMA user_version") == 1

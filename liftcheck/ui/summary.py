@@ -171,7 +171,9 @@ def timeline_chart(report: dict) -> None:
     rules = DEFAULT_CONFIG.rules
     thresholds = pd.DataFrame({"degrees": [rules.trunk_moderate_deg, rules.trunk_severe_deg]})
     layers.append(alt.Chart(thresholds).mark_rule(strokeDash=[4, 4], color="#888").encode(y="degrees:Q"))
-    st.altair_chart(alt.layer(*layers, lines).properties(height=280), width="stretch")
+    # Independent colours: a shared scale keeps only the verdict domain and the angle lines vanish.
+    chart = alt.layer(*layers, lines).resolve_scale(color="independent").properties(height=280)
+    st.altair_chart(chart, width="stretch")
     st.caption(
         "Shaded: each lift, coloured by its verdict. Dashed: trunk flexion bands at 20° and 60° (REBA, ISO 11226)."
     )

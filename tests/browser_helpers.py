@@ -1,0 +1,164 @@
+"""Helpers for the real-browser test: a Streamlit server in a subprocess, Chromium, screenshots."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+
+# Without the background-networking flags Chromium keeps dialling Google on a closed network.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def find_chromium() -> str:
+    """The system Chromium (Debian's package; `playwright install` cannot download here); fails in CI, else skips."""
+    candidates = [os.environ.get("LIFTCHECK_CHROMIUM"), "/usr/bin/chromium"]
+    candidates += [shutil.which(name) for name in ("chromium", "chromium-browser")]
+    for candidate in candidates:
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    message = "Chromium not found at /usr/bin/chromium (install Debian's `chromium`, or set LIFTCHECK_CHROMIUM)"
+    if os.environ.get("CI"):
+        pytest.fail(f"{message}; .ci/run installs it, so in CI this is a setup failure", pytrace=False)
+    pytest.skip(message)
+    raise AssertionError("unreachable")
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class StreamlitServer:
+    url: str
+    process: subprocess.Popen
+    log_path: Path
+
+    def output(self, tail_chars: int = 6000) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return "(no server output)"
+        return text[-tail_chars:]
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            return response.status == 200 and response.read().strip() == b"ok"
+    except OSError:
+        return False
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """Stop the server and everything it started: it runs in its own process group."""
+    if process.poll() is not None:
+        return
+    try:
+        pgid = os.getpgid(process.pid)
+    except ProcessLookupError:
+        return
+    for sig, wait_s in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(pgid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout=wait_s)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+@contextmanager
+def streamlit_server(env: dict[str, str], log_path: Path, start_timeout_s: float = 60.0) -> Iterator[StreamlitServer]:
+    """`streamlit run app.py` on a free local port; yields once /_stcore/health answers ok."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [
+        sys.executable, "-m", "streamlit", "run", "app.py",
+        "--server.address", "127.0.0.1",
+        "--server.port", str(port),
+        "--server.headless", "true",
+        "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    with open(log_path, "wb") as log:
+        # A log file, not a pipe: a pipe nobody reads fills up and stalls the server.
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = StreamlitServer(url=url, process=process, log_path=log_path)
+    try:
+        deadline = time.monotonic() + start_timeout_s
+        while not _healthy(url):
+            if process.poll() is not None:
+                pytest.fail(f"streamlit exited with code {process.returncode}:\n{server.output()}", pytrace=False)
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"streamlit did not answer {url}/_stcore/health within {start_timeout_s:.0f} s:\n{server.output()}",
+                    pytrace=False,
+                )
+            time.sleep(0.3)
+        yield server
+    finally:
+        _stop(process)
+
+
+def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
+    """A full-page PNG in artifacts/screenshots/.
+
+    Streamlit scrolls inside its own container, not the document, so Playwright's
+    full_page alone shows one viewport: grow the viewport to the content, shoot, restore.
+    """
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    size = page.viewport_size or {"width": 1280, "height": 900}
+    height = page.evaluate(
+        """() => {
+            let h = document.documentElement.scrollHeight;
+            for (const el of document.querySelectorAll('[data-testid="stMain"], [data-testid="stAppViewContainer"],'
+                                                      + ' section, main, div')) {
+                if (el.scrollHeight > el.clientHeight + 1) {
+                    const style = getComputedStyle(el);
+                    if (/(auto|scroll)/.test(style.overflowY)) h = Math.max(h, el.scrollHeight);
+                }
+            }
+            return h;
+        }"""
+    )
+    page.set_viewport_size({"width": size["width"], "height": min(max(int(height), size["height"]), 12000)})
+    try:
+        page.wait_for_timeout(400)  # let the grid and charts re-layout to the new size
+        page.screenshot(path=str(path), full_page=True)
+    finally:
+        page.set_viewport_size(size)
+    return path
