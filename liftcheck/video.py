@@ -171,7 +171,7 @@ def _open(path: Path) -> av.container.InputContainer:
             raise VideoError(
                 f"{name} was cut short ({cut}), so nothing in it can be read: copy or upload the whole file again"
             ) from exc
-        raise VideoError(f"{name} is not a video file that can be read ({exc.__class__.__name__})") from exc
+        raise VideoError(f"{name} is not a video file that can be read") from exc
     if any(name in _IMAGE_FORMATS for name in container.format.name.split(",")):
         container.close()
         raise VideoError(f"{name} is a still image, not a video: film the lift and upload the video")

@@ -59,7 +59,7 @@ def test_upload_shows_summary_matching_the_report(uploaded) -> None:  # type: ig
         assert metrics[verdict.capitalize()] == str(summary["verdicts"][verdict])
     table = at.dataframe[0].value
     assert len(table) == len(report["lifts"])
-    assert list(table["Trunk flexion (°)"]) == [row["peak_trunk_flexion_deg"] for row in report["lifts"]]
+    assert list(table["Trunk flexion (°)"]) == [round(row["peak_trunk_flexion_deg"]) for row in report["lifts"]]
     assert [s.split(" ")[0] for s in table["Style"]] == [row["style"] for row in report["lifts"]]
     cards = [m.value for m in at.markdown if m.value.startswith("**Lift ")]
     assert len(cards) == 2
@@ -100,6 +100,7 @@ def test_bad_file_shows_a_clear_error_and_saves_nothing(data_dir: Path) -> None:
     assert not at.exception
     errors = [e.value for e in at.error]
     assert errors and "cannot be analysed" in errors[0] and "not a video" in errors[0]
+    assert "broken.mp4" in errors[0]  # the user's own name, not the private temporary one
     assert _history(data_dir).list_sessions() == []
     # The app keeps serving: the page still renders its title after the error.
     assert at.title[0].value == "Check a recorded lift"

@@ -44,6 +44,7 @@ def _sync_playwright():  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="module")
 def server(model_dir: Path, samples_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StreamlitServer]:
     find_chromium()  # skip (or fail in CI) before paying for a server start
+    _sync_playwright()
     tmp = tmp_path_factory.mktemp("browser")
     env = {
         "LIFTCHECK_MODEL_DIR": str(model_dir),

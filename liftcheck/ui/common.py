@@ -147,6 +147,7 @@ def run_analysis(
     afterwards; the user's file name is only ever shown, never used as a path.
     """
     workdir = Path(tempfile.mkdtemp(prefix="liftcheck-"))  # mode 0700
+    source = workdir / "none"
     started = time.perf_counter()
     bar = st.progress(0.0, text="Starting the analysis…")
     try:
@@ -176,7 +177,9 @@ def run_analysis(
         video = annotated.read_bytes() if annotated.exists() else None
     except VideoError as exc:
         bar.empty()
-        notify("error", f"This file cannot be analysed: {exc}")
+        # The message names the private temporary file; show the user's own file name instead.
+        message = str(exc).replace(source.name if synthetic is None else "", display_name or "the file")
+        notify("error", f"This file cannot be analysed: {message}")
         return None
     except ModelError as exc:
         bar.empty()

@@ -11,10 +11,6 @@ from liftcheck.ui.common import history_store
 from liftcheck.ui.summary import render_summary
 
 
-def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{100 * value:.0f}%"
-
-
 def page() -> None:
     st.title("History")
     store = history_store()
@@ -32,9 +28,8 @@ def page() -> None:
         {
             "When (UTC)": [r.created.strftime("%Y-%m-%d %H:%M") for r in rows],
             "Source": [r.source_name for r in rows],
-            "Kind": [r.source_kind for r in rows],
             "Lifts": [r.lift_count for r in rows],
-            "Good": [_pct(r.share_good) for r in rows],
+            "Good lifts": [f"{r.good} of {r.lift_count}" for r in rows],
             "Peak trunk (°)": [r.peak_trunk_flexion_deg for r in rows],
             "Peak twist (°)": [r.peak_twist_deg for r in rows],
         }

@@ -26,6 +26,10 @@ PRIVACY_LINE = (
 )
 
 
+def _round(value: object) -> int | None:
+    return None if value is None else int(round(float(value)))  # type: ignore[arg-type]
+
+
 def _fmt(value: object, unit: str = "°", digits: int = 0) -> str:
     if value is None:
         return "–"
@@ -63,10 +67,10 @@ def lift_table(report: dict, key: str) -> int | None:
             "Lift": [r["lift"] for r in rows],
             "Time (s)": [f"{r['start_s']:.1f}–{r['end_s']:.1f}" for r in rows],
             "Style": [r["style"] + (" (partial)" if r["partial"] else "") for r in rows],
-            "Stoop–squat index": [r["stoop_squat_index"] for r in rows],
-            "Trunk flexion (°)": [r["peak_trunk_flexion_deg"] for r in rows],
-            "Knee flexion (°)": [r["knee_flexion_at_bottom_deg"] for r in rows],
-            "Twist (°)": [r["peak_twist_deg"] for r in rows],
+            "Stoop–squat index": [_round(r["stoop_squat_index"]) for r in rows],
+            "Trunk flexion (°)": [_round(r["peak_trunk_flexion_deg"]) for r in rows],
+            "Knee flexion (°)": [_round(r["knee_flexion_at_bottom_deg"]) for r in rows],
+            "Twist (°)": [_round(r["peak_twist_deg"]) for r in rows],
             "Verdict": [f"{VERDICT_ICON.get(r['verdict'], '')} {r['verdict']}" for r in rows],
             "Cue": [r["cue"] for r in rows],
         }
@@ -101,8 +105,9 @@ def lift_cards(report: dict, thumbnails: dict[int, bytes]) -> None:
                 st.caption(
                     f"Trunk {_fmt(row['peak_trunk_flexion_deg'])} · knees {_fmt(row['knee_flexion_at_bottom_deg'])} · "
                     f"twist {_fmt(row['peak_twist_deg'])} · side bend {_fmt(row['peak_side_bend_deg'])} · "
-                    f"stoop–squat index {_fmt(row['stoop_squat_index'], '')} · REBA trunk {row['reba_trunk']}, "
-                    f"legs {row['reba_legs']} · view: {row['view']}"
+                    f"stoop–squat index {_fmt(row['stoop_squat_index'], '')} (0 all knees … 100 all waist) · "
+                    f"REBA-style scores: trunk {row['reba_trunk']} of 5, legs {row['reba_legs']} of 3 · "
+                    f"camera view: {row['view']}"
                 )
             with right:
                 findings = row["findings"]
@@ -110,7 +115,8 @@ def lift_cards(report: dict, thumbnails: dict[int, bytes]) -> None:
                     st.markdown("✅ Knees bent, trunk fairly upright, no twist: keep lifting like this.")
                 for f in findings:
                     mark = SEVERITY_ICON.get(f["severity"], "")
-                    measured = f"{_fmt(f['value'], '', 0)} {f['unit']} (threshold {f['threshold']:g})"
+                    unit = f["unit"] if f["unit"].startswith("°") else f" {f['unit']}"
+                    measured = f"{_fmt(f['value'], unit, 0)} (threshold {f['threshold']:g}{unit})"
                     st.markdown(f"{mark} **{f['cue']}** — {f['title'].lower()}: {measured}")
                     st.write(f["advice"])
                     if f["note"]:
@@ -162,7 +168,7 @@ def timeline_chart(report: dict) -> None:
             alt.Chart(lifts)
             .mark_rect(opacity=0.15)
             .encode(
-                x="start:Q",
+                x=alt.X("start:Q", title="time (s)"),
                 x2="end:Q",
                 color=alt.Color("verdict:N", scale=scale, legend=None),
                 tooltip=["lift", "verdict"],

@@ -28,10 +28,8 @@ def page() -> None:
         "liftcheck finds each lift and tells you how you bent, how far your trunk went forward and whether "
         "you twisted."
     )
-    limit_mb = st.get_option("server.maxUploadSize")
-    uploaded = st.file_uploader(
-        f"Video of your lift ({', '.join(VIDEO_TYPES)}; up to {limit_mb} MB)", type=list(VIDEO_TYPES), key="upload"
-    )
+    # The size limit (server.maxUploadSize in .streamlit/config.toml) is shown by the uploader itself.
+    uploaded = st.file_uploader("Video of your lift", type=list(VIDEO_TYPES), key="upload")
     with st.expander("No video at hand? Try a sample"):
         folder = samples_dir()
         clips = sorted(p.name for p in folder.glob("*.mp4")) if folder else []
