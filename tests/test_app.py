@@ -127,3 +127,19 @@ def test_synthetic_sample_runs_without_any_video(data_dir: Path, monkeypatch: py
     assert [(s.source_kind, s.lift_count) for s in saved] == [("sample", 3)]
     report = _history(data_dir).load_session(saved[0].id).report
     assert json.loads(json.dumps(report))["summary"]["lift_count"] == 3
+
+
+def test_video_is_kept_only_when_asked(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """History stores no video by default, and the annotated video when the user ticks the box."""
+    monkeypatch.setenv("LIFTCHECK_SAMPLES_DIR", str(data_dir / "none"))
+    monkeypatch.setattr("liftcheck.ui.common.PROJECT", data_dir)
+    at = _app()
+    at.button(key="sample-run").click().run()
+    at.checkbox(key="setting-keep-video").check().run()
+    at.button(key="sample-run").click().run()
+    assert not at.exception
+    store = _history(data_dir)
+    newest, oldest = store.list_sessions()
+    assert not oldest.has_video and store.load_video(oldest.id) is None
+    video = store.load_video(newest.id)
+    assert newest.has_video and video is not None and video[4:8] == b"ftyp"

@@ -31,6 +31,7 @@ class Settings:
     model: str
     max_fps: float | None
     view: str | None
+    keep_video: bool = False
 
     def config(self) -> Config:
         kin = replace(DEFAULT_CONFIG.kinematics, view_override=self.view)
@@ -64,8 +65,14 @@ def sidebar_settings() -> Settings:
             key="setting-view",
             help="Side-on suits the bend check; front or 45° suit twist and side bend.",
         )
+        keep = st.checkbox(
+            "Keep the annotated video in History",
+            value=False,
+            key="setting-keep-video",
+            help="Off by default: History keeps the report and the thumbnails, not the video.",
+        )
         st.caption("Everything runs on this machine. No video leaves it.")
-    return Settings(model=str(model), max_fps=RATES[str(rate)], view=VIEWS[str(view)])
+    return Settings(model=str(model), max_fps=RATES[str(rate)], view=VIEWS[str(view)], keep_video=bool(keep))
 
 
 @st.cache_resource
@@ -203,6 +210,7 @@ def run_analysis(
                 source_kind=source_kind,
                 settings=settings.as_dict(),
                 thumbnails=report.thumbnails,
+                video=video if settings.keep_video else None,
             )
         except StoreError as exc:
             notify("warning", f"The result is shown but could not be saved to History: {exc}")

@@ -72,4 +72,5 @@ def page() -> None:
         store.delete_session(row.id)
         st.toast("Session deleted")
         st.rerun()
-    render_summary(session.report, thumbnails=session.thumbnails, key=f"history-{row.id}")
+    video = store.load_video(row.id) if row.has_video else None
+    render_summary(session.report, thumbnails=session.thumbnails, video=video, key=f"history-{row.id}")
