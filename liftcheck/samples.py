@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from liftcheck import __version__
+from liftcheck.models import sha256_of
 
 SAMPLES_DIR_ENV = "LIFTCHECK_SAMPLES_DIR"
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -264,14 +265,6 @@ def samples_source_dir() -> Path | None:
 
 
 # --- files ----------------------------------------------------------------------------------
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _temp_path(dest: Path, name: str) -> Path:
