@@ -388,3 +388,86 @@ class LiveSession:
         if duration > 0:
             settings["analysed_fps"] = round(len(self.engine.angles) / duration, 2)
         return self.engine.report(self.source_name, duration_s=duration, settings=settings, warnings=[])
+
+
+@dataclass(frozen=True)
+class LiveEvent:
+    """A finished lift, as it leaves the camera thread for the page (plain data, no UI calls)."""
+
+    lift: dict[str, object]  # the report row of the lift (``report.lift_row``)
+    cue: str
+    severity: str
+
+
+class LiveProcessor:
+    """The camera callback's worker: one per browser session, fed ``av.VideoFrame``s.
+
+    Frames that arrive while one is being analysed are not queued: the caller gets the
+    last annotated frame back at once and the frame is counted as dropped, so the view
+    never falls further and further behind. Finished lifts go out through ``events``.
+    """
+
+    def __init__(self, session: LiveSession) -> None:
+        self.session = session
+        self.events: queue.Queue[LiveEvent] = queue.Queue()
+        self.frames_in = 0
+        self.frames_processed = 0
+        self.frames_dropped = 0
+        self.last_framing = ""
+        self.process_times_s: list[float] = []
+        self._busy = threading.Lock()
+        self._last_out: object | None = None
+        self._stopped = False
+        self._clock_t0: float | None = None
+
+    def on_frame(self, frame):  # type: ignore[no-untyped-def]
+        """av.VideoFrame in, annotated av.VideoFrame out; never raises into the media thread."""
+        import time
+
+        from liftcheck.report import lift_row
+        from liftcheck.video import av_frame_to_rgb, rgb_to_av_frame
+
+        self.frames_in += 1
+        if self._stopped or not self._busy.acquire(blocking=False):
+            self.frames_dropped += 1
+            return self._last_out if self._last_out is not None else frame
+        try:
+            started = time.perf_counter()
+            rgb, t_s = av_frame_to_rgb(frame)
+            if t_s is None:  # a camera frame with no timestamp: fall back to the wall clock
+                now = time.monotonic()
+                self._clock_t0 = self._clock_t0 if self._clock_t0 is not None else now
+                t_s = now - self._clock_t0
+            annotated, live = self.session.annotate(rgb, t_s)
+            self.frames_processed += 1
+            if live is not None:
+                self.last_framing = live.framing
+                if live.lift is not None:
+                    main = live.lift.main_finding
+                    self.events.put(
+                        LiveEvent(lift_row(live.lift), live.lift.cue, main.severity.value if main else "ok")
+                    )
+            out = rgb_to_av_frame(annotated, frame)
+            self._last_out = out
+            self.process_times_s.append(time.perf_counter() - started)
+            return out
+        except Exception:  # noqa: BLE001 - the media thread must survive one bad frame
+            self.frames_dropped += 1
+            return frame
+        finally:
+            self._busy.release()
+
+    def stop(self) -> Report:
+        """Stop taking frames (waiting for the one in progress) and return the session's report."""
+        self._stopped = True
+        with self._busy:
+            return self.session.stop()
+
+    def drain(self) -> list[LiveEvent]:
+        """The lifts finished since the last call, oldest first."""
+        events = []
+        while True:
+            try:
+                events.append(self.events.get_nowait())
+            except queue.Empty:
+                return events

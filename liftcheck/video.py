@@ -427,3 +427,25 @@ class VideoWriter:
             self._container.mux(packet)
         self._container.close()
         self._container = None
+
+
+def av_frame_to_rgb(frame: av.VideoFrame) -> tuple[np.ndarray, float | None]:
+    """An (H, W, 3) uint8 RGB array and the frame's time in seconds (None when it carries none).
+
+    For camera frames arriving over WebRTC; the frame's own rotation tag is applied.
+    """
+    rgb: np.ndarray = frame.to_ndarray(format="rgb24")
+    k = int(round(float(getattr(frame, "rotation", 0) or 0) / 90.0)) % 4
+    if k:
+        rgb = np.ascontiguousarray(np.rot90(rgb, k))
+    t_s = float(frame.time) if frame.time is not None else None
+    return rgb, t_s
+
+
+def rgb_to_av_frame(rgb: np.ndarray, like: av.VideoFrame | None = None) -> av.VideoFrame:
+    """An av.VideoFrame holding ``rgb``, with the timing of ``like`` so the stream stays in step."""
+    out = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
+    if like is not None:
+        out.pts = like.pts
+        out.time_base = like.time_base
+    return out

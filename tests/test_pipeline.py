@@ -93,3 +93,64 @@ def test_bad_file_raises_a_clear_error(tmp_path: Path) -> None:
     bad.write_bytes(b"")
     with pytest.raises(VideoError, match="empty"):
         analyze_video(bad)
+
+
+def _camera_frames(clip: Path) -> list[av.VideoFrame]:
+    """The clip's frames as a camera would send them: av.VideoFrames with pts in a 90 kHz clock."""
+    from fractions import Fraction
+
+    frames = []
+    with VideoReader(clip, max_fps=30.0) as reader:
+        for frame in reader:
+            vf = av.VideoFrame.from_ndarray(frame.rgb, format="rgb24").reformat(format="yuv420p")
+            vf.pts = int(round(frame.t_s * 90_000))
+            vf.time_base = Fraction(1, 90_000)
+            frames.append(vf)
+    return frames
+
+
+def test_live_processor_on_camera_frames_matches_offline(clip: Path, analysed) -> None:  # type: ignore[no-untyped-def]
+    """The webcam callback, fed av.VideoFrames of a real clip, reports the offline analysis' lifts via its queue."""
+    from liftcheck.pipeline import LiveProcessor
+
+    report, _, _ = analysed
+    processor = LiveProcessor(LiveSession("full"))
+    outputs = [processor.on_frame(f) for f in _camera_frames(clip)]
+    events = processor.drain()
+    live_report = processor.stop()
+    assert processor.frames_dropped == 0 and processor.frames_processed == len(outputs)
+    assert all(isinstance(o, av.VideoFrame) and o.width == outputs[0].width for o in outputs)
+    assert [e.lift["style"] for e in events] == [v.measures.style.value for v in report.lifts]
+    # Camera frames travel as yuv420p (as over WebRTC), so the pose differs by a hair: allow a frame or two.
+    for event, lift in zip(events, report.lifts):
+        assert abs(event.lift["bottom_s"] - lift.rep.bottom_s) < 0.2
+    assert live_report.to_dict()["summary"]["lift_count"] == len(report.lifts)
+
+
+def test_live_processor_drops_frames_while_busy() -> None:
+    """A frame that arrives while another is being analysed is dropped at once, not queued."""
+    import numpy as np
+
+    from liftcheck.landmarks import PoseFrame
+    from liftcheck.pipeline import LiveProcessor
+
+    started, release = threading.Event(), threading.Event()
+
+    def slow_estimator(rgb: np.ndarray, t_s: float) -> PoseFrame:
+        started.set()
+        release.wait(5)
+        return PoseFrame.empty(t_s, (rgb.shape[1], rgb.shape[0]))
+
+    processor = LiveProcessor(LiveSession(estimator=slow_estimator))
+    blank = av.VideoFrame.from_ndarray(np.zeros((48, 64, 3), np.uint8), format="rgb24")
+    blank.pts, blank.time_base = 0, __import__("fractions").Fraction(1, 30)
+    worker = threading.Thread(target=processor.on_frame, args=(blank,))
+    worker.start()
+    assert started.wait(5)
+    second = av.VideoFrame.from_ndarray(np.zeros((48, 64, 3), np.uint8), format="rgb24")
+    second.pts, second.time_base = 1, blank.time_base
+    returned = processor.on_frame(second)  # returns at once: the first frame is still being analysed
+    assert processor.frames_dropped == 1 and returned is second
+    release.set()
+    worker.join(5)
+    assert processor.frames_processed == 1
