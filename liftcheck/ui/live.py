@@ -1,13 +1,176 @@
-"""The Live page: check a lift on camera in real time (streamlit-webrtc)."""
+"""The Live page: the webcam streams from the browser to this machine, and lifts are checked as they happen.
+
+The frame callback runs in streamlit-webrtc's media thread: it never calls ``st.*``.
+It hands frames to a ``LiveProcessor`` (one per browser session, created on the first
+frame so that opening the page costs nothing), which drops frames while busy and puts
+finished lifts on a queue that a page fragment drains once a second.
+"""
 
 from __future__ import annotations
 
+import json
+import os
+import threading
+from typing import Any
+
 import streamlit as st
+import streamlit.components.v1 as components
+from streamlit_webrtc import WebRtcMode, webrtc_streamer
+
+from liftcheck.pipeline import LiveProcessor, LiveSession
+from liftcheck.ui.common import Settings, history_store, notify, show_messages, sidebar_settings
+from liftcheck.ui.summary import PRIVACY_LINE, SEVERITY_ICON, render_summary
+
+ICE_ENV = "LIFTCHECK_ICE_SERVERS"
+
+
+def rtc_configuration() -> dict[str, Any]:
+    """No outside server by default (localhost needs none); LIFTCHECK_ICE_SERVERS adds STUN/TURN.
+
+    The setting is a JSON list in the browser's RTCIceServer form, e.g.
+    ``[{"urls": ["stun:stun.example.org:3478"]}]``.
+    """
+    servers: list[dict[str, Any]] = []
+    raw = os.environ.get(ICE_ENV, "").strip()
+    if raw:
+        try:
+            parsed = json.loads(raw)
+            if isinstance(parsed, list) and all(isinstance(s, dict) and "urls" in s for s in parsed):
+                servers = parsed
+            else:
+                raise ValueError("expected a list of objects with 'urls'")
+        except ValueError as exc:
+            st.warning(f"{ICE_ENV} is not a JSON list of ICE servers ({exc}); using none.")
+    return {"iceServers": servers}
+
+
+class _Holder:
+    """Per browser session: the processor (made on the first frame) and its settings."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.processor: LiveProcessor | None = None
+        self.error = ""
+        self._lock = threading.Lock()
+
+    def callback(self, frame):  # type: ignore[no-untyped-def]
+        processor = self.processor
+        if processor is None:
+            with self._lock:
+                if self.processor is None:
+                    try:
+                        session = LiveSession(self.settings.model, config=self.settings.config(), source_name="camera")
+                    except Exception as exc:  # noqa: BLE001 - shown on the page, never raised into the media thread
+                        self.error = f"The pose model could not be loaded: {exc}"
+                        return frame
+                    self.processor = LiveProcessor(session)
+                processor = self.processor
+        return processor.on_frame(frame)
+
+
+def _speak(text: str) -> None:
+    # The browser speaks; nothing is sent anywhere.
+    components.html(
+        "<script>const u = new SpeechSynthesisUtterance(" + json.dumps(text) + ");"
+        "window.speechSynthesis && window.speechSynthesis.speak(u);</script>",
+        height=0,
+    )
+
+
+@st.fragment(run_every=1.0)
+def _live_panel(holder: _Holder, speak: bool) -> None:
+    state = st.session_state
+    lifts: list[dict] = state.setdefault("live_lifts", [])
+    processor = holder.processor
+    if holder.error:
+        st.error(holder.error)
+    if processor is None:
+        st.caption("Waiting for the camera…")
+        return
+    for event in processor.drain():
+        lifts.append({"lift": event.lift, "cue": event.cue, "severity": event.severity})
+        if speak and event.severity == "poor":
+            _speak(event.cue)
+    cols = st.columns(3)
+    cols[0].metric("Lifts", len(lifts))
+    cols[1].metric("Frames analysed", processor.frames_processed)
+    cols[2].metric("Frames dropped", processor.frames_dropped)
+    if not lifts and processor.last_framing:
+        st.warning(processor.last_framing)
+    for item in reversed(lifts):
+        row = item["lift"]
+        st.markdown(
+            f"{SEVERITY_ICON.get(item['severity'], '')} **Lift {row['lift']}** · {row['style']} · "
+            f"**{row['verdict']}** · {item['cue']}"
+        )
 
 
 def page() -> None:
+    settings = sidebar_settings()
     st.title("Live check")
-    st.info(
-        "The live camera check is not built yet. Until it is, film your lift with any camera or phone and "
-        "analyse it on the Upload page."
+    st.write(
+        "Press **Start**, allow the camera, and stand side-on about 3 m away with your whole body in view. "
+        "Each lift appears below as soon as you stand back up. Press **Stop** for the full summary."
     )
+    st.caption(
+        "The browser only allows the camera on https or on this computer (localhost). "
+        "The video is analysed on this machine and is not recorded."
+    )
+    speak = st.toggle("Speak the cue after a poor lift", value=False, key="live-speak")
+    state = st.session_state
+    holder: _Holder | None = state.get("live_holder")
+    if holder is None or (holder.processor is None and holder.settings != settings):
+        holder = _Holder(settings)
+        state["live_holder"] = holder
+    rtc = rtc_configuration()
+    ctx = webrtc_streamer(
+        key="live",
+        mode=WebRtcMode.SENDRECV,
+        rtc_configuration=rtc,
+        server_rtc_configuration=rtc,
+        media_stream_constraints={"video": {"width": 640, "height": 480}, "audio": False},
+        video_frame_callback=holder.callback,
+        async_processing=True,
+    )
+    playing = bool(ctx.state.playing)
+    if playing:
+        state["live_result"] = None
+        _live_panel(holder, speak)
+        return
+    if holder.processor is not None:
+        _finish(holder)
+    show_messages()
+    result = state.get("live_result")
+    if result is not None:
+        st.divider()
+        st.subheader("Live session summary")
+        render_summary(result["report"], thumbnails=result["thumbnails"], key="live")
+    else:
+        st.caption(PRIVACY_LINE)
+
+
+def _finish(holder: _Holder) -> None:
+    """The camera stopped: close the session, save it, and keep its summary for the page."""
+    state = st.session_state
+    processor = holder.processor
+    assert processor is not None
+    report = processor.stop()
+    state["live_holder"] = None
+    state["live_lifts"] = []
+    if report.frames_analysed == 0:
+        return
+    data = report.to_dict()
+    session_id = None
+    store = history_store()
+    if store is not None:
+        try:
+            session_id = store.save_session(
+                data,
+                source_name="camera",
+                source_kind="live",
+                settings=holder.settings.as_dict(),
+                thumbnails=report.thumbnails,
+            )
+        except Exception as exc:  # noqa: BLE001
+            notify("warning", f"The summary is shown but could not be saved to History: {exc}")
+    state["live_result"] = {"report": data, "thumbnails": dict(report.thumbnails), "session_id": session_id}
