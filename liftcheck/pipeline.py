@@ -412,13 +412,31 @@ class LiveProcessor:
         self.events: queue.Queue[LiveEvent] = queue.Queue()
         self.frames_in = 0
         self.frames_processed = 0
-        self.frames_dropped = 0
+        self.frames_dropped_busy = 0
+        # streamlit-webrtc's async mode already skips frames that queue up behind a slow one and
+        # hands over only the newest; those gaps show in the camera's timestamps.
+        self.frames_skipped_upstream = 0
+        self._last_t: float | None = None
+        self._min_dt = math.inf
         self.last_framing = ""
         self.process_times_s: list[float] = []
         self._busy = threading.Lock()
         self._last_out: object | None = None
         self._stopped = False
         self._clock_t0: float | None = None
+
+    @property
+    def frames_dropped(self) -> int:
+        return self.frames_dropped_busy + self.frames_skipped_upstream
+
+    def _count_skipped(self, t_s: float) -> None:
+        if self._last_t is not None:
+            dt = t_s - self._last_t
+            if dt > 0:
+                self._min_dt = min(self._min_dt, dt)
+                if math.isfinite(self._min_dt):
+                    self.frames_skipped_upstream += max(0, int(round(dt / self._min_dt)) - 1)
+        self._last_t = t_s
 
     def on_frame(self, frame):  # type: ignore[no-untyped-def]
         """av.VideoFrame in, annotated av.VideoFrame out; never raises into the media thread."""
@@ -429,7 +447,7 @@ class LiveProcessor:
 
         self.frames_in += 1
         if self._stopped or not self._busy.acquire(blocking=False):
-            self.frames_dropped += 1
+            self.frames_dropped_busy += 1
             return self._last_out if self._last_out is not None else frame
         try:
             started = time.perf_counter()
@@ -438,6 +456,7 @@ class LiveProcessor:
                 now = time.monotonic()
                 self._clock_t0 = self._clock_t0 if self._clock_t0 is not None else now
                 t_s = now - self._clock_t0
+            self._count_skipped(t_s)
             annotated, live = self.session.annotate(rgb, t_s)
             self.frames_processed += 1
             if live is not None:
@@ -452,7 +471,7 @@ class LiveProcessor:
             self.process_times_s.append(time.perf_counter() - started)
             return out
         except Exception:  # noqa: BLE001 - the media thread must survive one bad frame
-            self.frames_dropped += 1
+            self.frames_dropped_busy += 1
             return frame
         finally:
             self._busy.release()

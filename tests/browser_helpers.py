@@ -162,3 +162,63 @@ def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
     finally:
         page.set_viewport_size(size)
     return path
+
+
+# --- A fake camera for the Live page -----------------------------------------------------------------------------
+
+FAKE_CAMERA_SIZE = (640, 480)
+
+
+def fake_camera_args(video: Path) -> list[str]:
+    """Chromium flags that grant the camera without asking and feed it from ``video`` (.y4m or .mjpeg), looped.
+
+    With the camera granted, Chrome gives WebRTC its real host addresses instead of mDNS names,
+    so the stream connects to aiortc on localhost with no ICE servers and no extra flag.
+    """
+    return [
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}",
+    ]
+
+
+def write_fake_camera(clip: Path, out: Path, *, seconds: float = 10.0, fps: int = 15) -> tuple[Path, int]:
+    """The first ``seconds`` of ``clip`` as a 640×480 yuv420p .y4m at ``fps``, scaled to fit and padded with grey.
+
+    Returns the file and its frame count. Uncompressed: 10 s at 15 fps is about 70 MB, so write it under tmp.
+    """
+    import av
+    import numpy as np
+
+    from liftcheck.video import read_frames
+
+    width, height = FAKE_CAMERA_SIZE
+    container = av.open(str(out), "w", format="yuv4mpegpipe")
+    count = 0
+    try:
+        stream = container.add_stream("rawvideo", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        for frame in read_frames(clip, max_fps=fps):
+            if frame.t_s >= seconds:
+                break
+            in_h, in_w = frame.rgb.shape[:2]
+            scale = min(width / in_w, height / in_h)
+            new_w, new_h = max(2, round(in_w * scale)), max(2, round(in_h * scale))
+            small = av.VideoFrame.from_ndarray(frame.rgb, format="rgb24").reformat(
+                width=new_w, height=new_h, format="rgb24"
+            )
+            canvas = np.full((height, width, 3), 128, dtype=np.uint8)
+            x, y = (width - new_w) // 2, (height - new_h) // 2
+            canvas[y : y + new_h, x : x + new_w] = small.to_ndarray()
+            out_frame = av.VideoFrame.from_ndarray(canvas, format="rgb24").reformat(format="yuv420p")
+            out_frame.pts = count
+            for packet in stream.encode(out_frame):
+                container.mux(packet)
+            count += 1
+        for packet in stream.encode():
+            container.mux(packet)
+    finally:
+        container.close()
+    if count == 0:
+        raise ValueError(f"{clip} gave no frames for the fake camera")
+    return out, count

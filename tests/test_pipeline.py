@@ -154,3 +154,21 @@ def test_live_processor_drops_frames_while_busy() -> None:
     release.set()
     worker.join(5)
     assert processor.frames_processed == 1
+
+
+def test_live_processor_counts_frames_skipped_upstream() -> None:
+    """Gaps in the camera's timestamps (frames skipped before the callback) count as dropped."""
+    from fractions import Fraction
+
+    import numpy as np
+
+    from liftcheck.landmarks import PoseFrame
+    from liftcheck.pipeline import LiveProcessor
+
+    processor = LiveProcessor(LiveSession(estimator=lambda rgb, t: PoseFrame.empty(t, (64, 48))))
+    for pts in (0, 1, 2, 5, 6, 9):  # frames 3-4 and 7-8 never reached the callback
+        vf = av.VideoFrame.from_ndarray(np.zeros((48, 64, 3), np.uint8), format="rgb24")
+        vf.pts, vf.time_base = pts, Fraction(1, 30)
+        processor.on_frame(vf)
+    assert processor.frames_processed == 6
+    assert processor.frames_skipped_upstream == 4 and processor.frames_dropped == 4

@@ -91,7 +91,7 @@ def lift_cards(report: dict, thumbnails: dict[int, bytes]) -> None:
     articles = report.get("articles", {})
     for row in report["lifts"]:
         icon = VERDICT_ICON.get(row["verdict"], "")
-        partial = f" · cut off at the {row['partial']} of the video" if row["partial"] else ""
+        partial = f" · cut off at the {row['partial']} of the recording" if row["partial"] else ""
         with st.container(border=True):
             st.markdown(
                 f"**Lift {row['lift']}** · {row['start_s']:.1f}–{row['end_s']:.1f} s · {row['style']} · "

@@ -1,0 +1,266 @@
+"""The Live page in a real headless Chromium fed a fake camera: frames reach the server, lifts appear, Stop sums up.
+
+Chromium's fake capture device plays a real side-view clip (made at test time, looped) as
+the webcam; streamlit-webrtc sends it to the app over WebRTC on localhost and shows the
+annotated frames the app sends back.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from browser_helpers import (
+    CHROMIUM_ARGS,
+    StreamlitServer,
+    fake_camera_args,
+    find_chromium,
+    screenshot,
+    streamlit_server,
+    write_fake_camera,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(420)]
+
+# Side view, whole body in frame, ten squat lifts of about 1.6 s each: the first 9.8 s hold six.
+CLIP = "squat_lift_side_01.mp4"
+CAMERA_SECONDS = 9.8
+CAMERA_FPS = 15  # half the clip's analysis rate: lighter on the two cores the browser shares with the server
+# The pose model competes with the browser's video encoder for two cores: generous, but bounded.
+CONNECT_TIMEOUT_S = 60.0
+FIRST_LIFT_TIMEOUT_S = 120.0
+SUMMARY_TIMEOUT_S = 60.0
+
+ERROR_ALERT = '[data-testid="stAlertContentError"]'
+EXCEPTION = '[data-testid="stException"]'
+WEBRTC_IFRAME = 'iframe[title*="webrtc_streamer"]'
+# The buttons say "Start"/"Stop"; CSS shows them in capitals.
+START_BUTTON = re.compile(r"^\s*start\s*$", re.IGNORECASE)
+STOP_BUTTON = re.compile(r"^\s*stop\s*$", re.IGNORECASE)
+
+
+def _sync_playwright():  # type: ignore[no-untyped-def]
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        if os.environ.get("CI"):
+            pytest.fail("the playwright package is missing in CI (it is in the dev extra)", pytrace=False)
+        pytest.skip("the playwright package is not installed (pip install -e '.[dev]')")
+    return sync_playwright
+
+
+@pytest.fixture(scope="module")
+def fake_camera(samples_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    clip = samples_dir / CLIP
+    assert clip.is_file(), f"{clip} is missing from the labelled clips"
+    out = tmp_path_factory.mktemp("camera") / "camera.y4m"
+    path, frames = write_fake_camera(clip, out, seconds=CAMERA_SECONDS, fps=CAMERA_FPS)
+    assert frames >= int(CAMERA_SECONDS * CAMERA_FPS) - 2, f"the fake camera has only {frames} frames"
+    return path
+
+
+@pytest.fixture(scope="module")
+def server(model_dir: Path, samples_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StreamlitServer]:
+    find_chromium()  # skip (or fail in CI) before paying for a server start
+    _sync_playwright()
+    tmp = tmp_path_factory.mktemp("live-browser")
+    env = {
+        "LIFTCHECK_MODEL_DIR": str(model_dir),
+        "LIFTCHECK_SAMPLES_DIR": str(samples_dir),
+        "LIFTCHECK_DATA_DIR": str(tmp / "data"),  # History starts empty
+        "LIFTCHECK_ICE_SERVERS": "",  # localhost needs none, and the test must not reach out
+    }
+    with streamlit_server(env, tmp / "streamlit.log") as running:
+        yield running
+
+
+@pytest.fixture
+def page(server: StreamlitServer, fake_camera: Path):  # type: ignore[no-untyped-def]
+    executable = find_chromium()
+    with _sync_playwright()() as p:
+        browser = p.chromium.launch(
+            executable_path=executable, args=CHROMIUM_ARGS + fake_camera_args(fake_camera), headless=True
+        )
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            tab = context.new_page()
+            tab.set_default_timeout(30_000)
+            js_errors: list[str] = []
+            tab.on("pageerror", lambda exc: js_errors.append(str(exc)))
+            yield tab
+            assert not js_errors, f"JavaScript errors in the page: {js_errors}"
+        finally:
+            browser.close()
+
+
+def _check_healthy(page, server: StreamlitServer) -> None:  # type: ignore[no-untyped-def]
+    """Fail at once, with the message, when the app shows an exception or an error, or the server died."""
+    if page.locator(EXCEPTION).count():
+        text = page.locator(EXCEPTION).first.inner_text()
+        pytest.fail(f"the app shows a Python exception:\n{text}\n--- server output ---\n{server.output()}")
+    if page.locator(ERROR_ALERT).count():
+        text = page.locator(ERROR_ALERT).first.inner_text()
+        pytest.fail(f"the app shows an error: {text}\n--- server output ---\n{server.output()}")
+    if server.process.poll() is not None:
+        pytest.fail(f"the server stopped:\n{server.output()}")
+
+
+def _metric(page, label: str) -> int | None:  # type: ignore[no-untyped-def]
+    """The value of the st.metric labelled exactly ``label`` (outside the webrtc iframe), or None."""
+    metric = page.locator('[data-testid="stMetric"]').filter(
+        has=page.locator('[data-testid="stMetricLabel"]', has_text=re.compile(rf"^\s*{re.escape(label)}\s*$"))
+    )
+    if metric.count() == 0:
+        return None
+    text = metric.first.locator('[data-testid="stMetricValue"]').inner_text().strip()
+    return int(text) if text.isdigit() else None
+
+
+def _live_lifts(page) -> list[str]:  # type: ignore[no-untyped-def]
+    """The "**Lift n**" entries of the live list, newest first."""
+    strong = page.locator('[data-testid="stMarkdownContainer"] strong').filter(has_text=re.compile(r"^Lift \d+$"))
+    return strong.all_inner_texts()
+
+
+def _wait(page, server: StreamlitServer, what: str, timeout_s: float, done, shot: str):  # type: ignore[no-untyped-def]
+    """Poll ``done()`` (truthy = finished) every half second; fail with a screenshot and the server log."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout_s:
+        value = done()
+        if value:
+            return value, time.monotonic() - started
+        _check_healthy(page, server)
+        page.wait_for_timeout(500)
+    screenshot(page, f"live-timeout-{shot}")
+    pytest.fail(f"{what} within {timeout_s:.0f} s\n--- server output ---\n{server.output()}")
+
+
+# Runs inside the component iframe on its <video>: whether it shows frames, whether time moves on,
+# and how dark the top-left corner is. The fake camera has flat grey (128) there; the app draws its
+# dark angle panel over it, so a dark corner means the frames shown are the app's annotated ones.
+VIDEO_STATE_JS = """async (v) => {
+    const deadline = Date.now() + 20000;
+    while (v.readyState < 2 && Date.now() < deadline) await new Promise(r => setTimeout(r, 200));
+    const before = v.currentTime;
+    const until = Date.now() + 8000;
+    while (v.currentTime <= before + 0.5 && Date.now() < until) await new Promise(r => setTimeout(r, 200));
+    let corner = null;
+    if (v.videoWidth > 0) {
+        const c = document.createElement('canvas');
+        c.width = v.videoWidth; c.height = v.videoHeight;
+        const g = c.getContext('2d');
+        g.drawImage(v, 0, 0);
+        const w = Math.round(v.videoWidth * 0.15), h = Math.round(v.videoHeight * 0.15);
+        const d = g.getImageData(Math.round(v.videoWidth * 0.01), Math.round(v.videoHeight * 0.01), w, h).data;
+        let sum = 0;
+        for (let i = 0; i < d.length; i += 4) sum += (d[i] + d[i + 1] + d[i + 2]) / 3;
+        corner = sum / (d.length / 4);
+    }
+    return {readyState: v.readyState, before, after: v.currentTime, paused: v.paused,
+            width: v.videoWidth, height: v.videoHeight, corner};
+}"""
+
+
+def test_live_camera_lifts_summary_and_history(page, server: StreamlitServer):  # type: ignore[no-untyped-def]
+    timings: dict[str, float] = {}
+    t0 = time.monotonic()
+    page.goto(f"{server.url}/live", wait_until="domcontentloaded")
+    page.get_by_role("heading", name="Live check").wait_for(timeout=60_000)
+    webrtc = page.frame_locator(WEBRTC_IFRAME)
+    start = webrtc.get_by_role("button", name=START_BUTTON)
+    start.wait_for(timeout=60_000)
+    timings["page load"] = time.monotonic() - t0
+    _check_healthy(page, server)
+    assert page.get_by_text("Live session summary").count() == 0, "a summary before any session"
+    screenshot(page, "live-01-ready")
+
+    # 1. Start: the browser sends the fake camera, the server analyses frames.
+    start.click()
+    webrtc.get_by_role("button", name=STOP_BUTTON).wait_for(timeout=CONNECT_TIMEOUT_S * 1000)
+    frames, timings["first frames analysed"] = _wait(
+        page,
+        server,
+        "no frame reached the server (the 'Frames analysed' metric stayed at 0 or never appeared)",
+        CONNECT_TIMEOUT_S,
+        lambda: _metric(page, "Frames analysed") or 0,
+        "connect",
+    )
+    assert frames > 0
+
+    # 2. The component's <video> plays what the server sends back: the annotated frames.
+    video = webrtc.locator("video")
+    assert video.count() == 1, f"expected one <video> in the component, found {video.count()}"
+    state = video.first.evaluate(VIDEO_STATE_JS)
+    assert state["readyState"] >= 2, f"the returned video shows no frame: {state}"
+    assert state["after"] > state["before"], f"the returned video does not advance: {state}"
+    assert (state["width"], state["height"]) == (640, 480), f"unexpected size of the returned video: {state}"
+    assert state["corner"] is not None and state["corner"] < 100, (
+        f"the top-left corner is not the app's dark angle panel (mean {state['corner']}, the camera's grey is 128): "
+        f"the video shown is not the annotated one: {state}"
+    )
+    screenshot(page, "live-02-streaming")
+
+    # 3. A lift shows up in the live list (the fragment drains the processor once a second).
+    lifts, timings["first lift"] = _wait(
+        page, server, "no lift appeared in the live list", FIRST_LIFT_TIMEOUT_S, lambda: _live_lifts(page), "lift"
+    )
+    assert "Lift 1" in lifts, f"the live list does not start at Lift 1: {lifts}"
+    assert (_metric(page, "Lifts") or 0) >= 1
+    live_count = max(len(_live_lifts(page)), _metric(page, "Lifts") or 0)
+    frames_live = _metric(page, "Frames analysed") or 0
+    assert frames_live >= frames, "the 'Frames analysed' metric went down"
+    screenshot(page, "live-03-lift")
+
+    # 4. Stop: the summary of the whole session replaces the live panel.
+    webrtc.get_by_role("button", name=STOP_BUTTON).click()
+    _, timings["summary"] = _wait(
+        page,
+        server,
+        "no 'Live session summary' after Stop",
+        SUMMARY_TIMEOUT_S,
+        lambda: page.get_by_role("heading", name="Live session summary").count(),
+        "summary",
+    )
+    start.wait_for()
+    # The rerun that draws the summary is over when its last parts are there and the live panel is gone.
+    _wait(
+        page,
+        server,
+        "the summary did not finish drawing, or the live panel stayed, after Stop",
+        SUMMARY_TIMEOUT_S,
+        lambda: (
+            _metric(page, "Frames analysed") is None and page.get_by_role("button", name="Download HTML report").count()
+        ),
+        "summary-drawn",
+    )
+    summary_lifts = _metric(page, "Lifts")
+    assert summary_lifts is not None and summary_lifts >= 1, f"the summary's Lifts metric is {summary_lifts}"
+    # Lifts drained after the last look, and one cut off by Stop, can only add to what the live list showed.
+    assert summary_lifts >= live_count, f"the summary counts {summary_lifts} lifts, the live list showed {live_count}"
+    cards = _live_lifts(page)  # after Stop the same bold "Lift n" heads the summary's lift cards
+    assert sorted(cards) == sorted(f"Lift {i}" for i in range(1, summary_lifts + 1)), cards
+    screenshot(page, "live-04-summary")
+
+    # 5. History lists the camera session.
+    page.locator('[data-testid="stSidebarNav"] a').filter(has_text="History").click()
+    page.get_by_role("heading", name="History", exact=True).wait_for()
+    grid = page.locator('[data-testid="stDataFrame"] table[role="grid"]').first
+    grid.wait_for(state="attached")
+    _check_healthy(page, server)
+    rows = int(grid.get_attribute("aria-rowcount") or "0") - 1  # the header row counts too
+    table_text = grid.text_content() or ""
+    assert rows == 1, f"History lists {rows} sessions, expected the one live session: {table_text!r}"
+    assert "camera" in table_text, f"History does not show the camera session: {table_text!r}"
+    screenshot(page, "live-05-history")
+
+    timings["total"] = time.monotonic() - t0
+    print(
+        "\nlive browser test: "
+        + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items())
+        + f"; frames analysed by the first lift {frames_live}, lifts live {live_count}, in the summary {summary_lifts}"
+        + f"; returned video corner brightness {state['corner']:.0f} (camera grey 128)"
+    )
