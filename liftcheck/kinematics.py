@@ -202,11 +202,17 @@ def combine_sides(left: np.ndarray, right: np.ndarray, w_left: np.ndarray, w_rig
 
     Seen from the side, the model guesses the hidden leg, and the guess is often wrong.
     """
+    # A side that was not measured (NaN) gets no weight, whatever its visibility says:
+    # otherwise it would count as 0 and drag the mix toward it.
+    w_left = np.where(np.isnan(left), 0.0, w_left)
+    w_right = np.where(np.isnan(right), 0.0, w_right)
     w_left = np.where(w_left < 0.5 * w_right, 0.0, w_left)
     w_right = np.where(w_right < 0.5 * w_left, 0.0, w_right)
     total = w_left + w_right
     with np.errstate(invalid="ignore", divide="ignore"):
         mixed = (np.nan_to_num(left) * w_left + np.nan_to_num(right) * w_right) / total
+    # Rounding must not carry the mix past both sides (180° + 1 ulp for two fully bent knees).
+    mixed = np.clip(mixed, np.fmin(left, right), np.fmax(left, right))
     return np.where(total > 1e-6, mixed, (left + right) / 2.0)
 
 
@@ -236,6 +242,14 @@ def view_yaw_deg(xyz: np.ndarray) -> np.ndarray:
     """How far the hips are turned from facing the camera, 0..90 degrees, from the hip line's depth."""
     hips = xyz[..., L.RIGHT_HIP, :] - xyz[..., L.LEFT_HIP, :]
     return np.degrees(np.arctan2(np.abs(hips[..., 2]), np.abs(hips[..., 0])))
+
+
+def most_common_view(views: list[View]) -> View:
+    """The view seen most often; ties go to the first in ``View``'s order, so results repeat."""
+    if not views:
+        return View.UNKNOWN
+    counts = {v: views.count(v) for v in View}
+    return max(View, key=lambda v: counts[v])
 
 
 def classify_view(yaw_deg: float, config: KinematicsConfig = DEFAULT_CONFIG.kinematics) -> View:
@@ -321,12 +335,16 @@ class UpEstimator:
         hips = _mid(xyz, L.LEFT_HIP, L.RIGHT_HIP)
         axis = shoulders - ankles
         chain = np.linalg.norm(shoulders - hips) + np.linalg.norm(hips - ankles)
-        if not np.isfinite(axis).all() or chain <= 0:
+        # ``not chain > 0`` also refuses a NaN chain (hips not seen): straightness is then unknown.
+        if not np.isfinite(axis).all() or not chain > 0:
             return
         straightness = np.linalg.norm(axis) / chain
         if straightness < self.config.straight_body_min_ratio:
             return
         direction = _unit(axis)
+        # A body squeezed to a point has no direction; one NaN added here would make "up" NaN for good.
+        if not np.isfinite(direction).all():
+            return
         if _angle_between_deg(direction, CAMERA_UP) > self.config.max_camera_tilt_deg:
             return
         self._sum += direction
@@ -372,7 +390,8 @@ class Kinematics:
         yaw = float(view_yaw_deg(xyz))
         if math.isfinite(yaw):
             if math.isfinite(self._yaw):
-                alpha = 1.0 - math.exp(-(t_s - (self._last_yaw_t or t_s)) / self.config.view_time_constant_s)
+                since = t_s - (self._last_yaw_t if self._last_yaw_t is not None else t_s)
+                alpha = 1.0 - math.exp(-since / self.config.view_time_constant_s)
                 self._yaw += alpha * (yaw - self._yaw)
             else:
                 self._yaw = yaw

@@ -19,7 +19,7 @@ import numpy as np
 from liftcheck import __version__
 from liftcheck.config import DEFAULT_CONFIG, RuleConfig
 from liftcheck.guidance import ARTICLES, CUES
-from liftcheck.kinematics import RELIABLE_IN_VIEW, Angles, Measure, View
+from liftcheck.kinematics import RELIABLE_IN_VIEW, Angles, Measure, View, most_common_view
 from liftcheck.rules import Finding, RepVerdict, Severity, Verdict
 
 SCHEMA_VERSION = 1
@@ -84,7 +84,7 @@ def find_twist_events(
             peak = max(run, key=lambda a: abs(a.trunk_twist_deg))
             in_lift = next((v.rep.index for v in lifts if v.rep.start_s <= peak.t_s <= v.rep.end_s), None)
             views = [a.view for a in run]
-            view = max(set(views), key=views.count)
+            view = most_common_view(views)
             events.append(
                 TwistEvent(
                     start_s=run[0].t_s,
@@ -334,7 +334,7 @@ def build_report(
     """Assemble the report from the per-frame angles and the judged lifts."""
     per_minute, freq = frequency_finding(lifts, duration_s, config)
     views: list[View] = [a.view for a in angles if a.seen and a.view is not View.UNKNOWN]
-    view = max(set(views), key=views.count) if views else View.UNKNOWN
+    view = most_common_view(views)
     timeline = {name: np.array([getattr(a, name) for a in angles], dtype=float) for name in TIMELINE_FIELDS}
     seen = sum(1 for a in angles if a.seen)
     notes = list(warnings)

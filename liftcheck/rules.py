@@ -16,7 +16,7 @@ import numpy as np
 
 from liftcheck.config import DEFAULT_CONFIG, RuleConfig
 from liftcheck.guidance import CUES
-from liftcheck.kinematics import Measure, View
+from liftcheck.kinematics import Measure, View, most_common_view
 from liftcheck.reps import Rep
 
 
@@ -137,6 +137,12 @@ def _nanmax_abs(values: np.ndarray) -> tuple[float, int]:
     return float(magnitude[i]), i
 
 
+def _nanmedian(values: np.ndarray) -> float:
+    """The median ignoring NaNs; NaN when nothing is left (np.nanmedian says so with a RuntimeWarning)."""
+    kept = values[~np.isnan(values)]
+    return float(np.median(kept)) if kept.size else math.nan
+
+
 def stoop_squat_index(trunk_deg: float, knee_deg: float, config: RuleConfig = DEFAULT_CONFIG.rules) -> float:
     """0 (all knees: full squat) .. 100 (all trunk: full stoop), from the bottom of the lift.
 
@@ -149,7 +155,8 @@ def stoop_squat_index(trunk_deg: float, knee_deg: float, config: RuleConfig = DE
     knee = min(max(knee_deg, 0.0) / config.ssi_knee_full_deg, 1.0)
     if trunk + knee <= 1e-9:
         return math.nan
-    return 100.0 * trunk / (trunk + knee)
+    # The share first: 100·trunk / (trunk + knee) can round past 100 when the knee share is tiny.
+    return 100.0 * (trunk / (trunk + knee))
 
 
 def classify_style(knee_deg: float, trunk_deg: float, config: RuleConfig = DEFAULT_CONFIG.rules) -> Style:
@@ -177,9 +184,9 @@ def measure_lift(rep: Rep, config: RuleConfig = DEFAULT_CONFIG.rules) -> LiftMea
     depth = float(np.nanmax(lowering)) if np.isfinite(lowering).any() else math.nan
     # The bottom is a phase, not a frame: take the median over the frames near full depth.
     near_bottom = np.isfinite(lowering) & (lowering >= depth - 0.03) if math.isfinite(depth) else np.zeros(len(t), bool)
-    knee_bottom = float(np.nanmedian(knee[near_bottom])) if near_bottom.any() else math.nan
-    trunk_bottom = float(np.nanmedian(trunk[near_bottom])) if near_bottom.any() else math.nan
-    hip_bottom = float(np.nanmedian(hip[near_bottom])) if near_bottom.any() else math.nan
+    knee_bottom = _nanmedian(knee[near_bottom])
+    trunk_bottom = _nanmedian(trunk[near_bottom])
+    hip_bottom = _nanmedian(hip[near_bottom])
     # Twist and side bend count while the trunk is bent, or after the bottom (holding the load).
     bottom_i = int(np.searchsorted(t, rep.bottom_s))
     loaded = (np.arange(len(t)) >= bottom_i) | (np.nan_to_num(trunk) >= config.bent_trunk_deg)
@@ -190,7 +197,7 @@ def measure_lift(rep: Rep, config: RuleConfig = DEFAULT_CONFIG.rules) -> LiftMea
     if finite.sum() >= 3:
         speed = float(np.nanmax(np.abs(np.gradient(trunk[finite], t[finite]))))
     views = [a.view for a in rep.frames if a.seen]
-    view = max(set(views), key=views.count) if views else View.UNKNOWN
+    view = most_common_view(views)
     return LiftMeasures(
         style=classify_style(knee_bottom, trunk_bottom, config),
         stoop_squat_index=stoop_squat_index(trunk_bottom, knee_bottom, config),
