@@ -113,6 +113,9 @@ class Config:
     max_analysis_fps: float = 30.0
     # Frames are shrunk to this long side before inference; the model sees 256×256 anyway.
     max_side_px: int = 1280
+    # A median picture level under this (0–255) is called very dark; the labelled clips,
+    # night-time bedroom included, are all above 60 (our measurement).
+    dark_mean_level: float = 35.0
 
 
 DEFAULT_CONFIG = Config()

@@ -412,30 +412,35 @@ class Kinematics:
         )
 
 
+def _in_frame(pose: PoseFrame, landmark: PoseLandmark, margin: float = 0.02) -> bool:
+    width, height = pose.image_size
+    x, y = pose.xy_px[landmark]
+    return bool(
+        np.isfinite(x)
+        and np.isfinite(y)
+        and -margin * width <= x <= (1 + margin) * width
+        and -margin * height <= y <= (1 + margin) * height
+        and pose.visibility[landmark] >= 0.3
+    )
+
+
+def _pair_missing(pose: PoseFrame, left: PoseLandmark, right: PoseLandmark) -> bool:
+    # From the side one leg hides the other: one of each pair in view is enough.
+    return not (_in_frame(pose, left) or _in_frame(pose, right))
+
+
+def legs_out_of_frame(pose: PoseFrame) -> bool:
+    """True when both knees or both ankles are outside the picture (or too poorly seen)."""
+    return _pair_missing(pose, L.LEFT_ANKLE, L.RIGHT_ANKLE) or _pair_missing(pose, L.LEFT_KNEE, L.RIGHT_KNEE)
+
+
 def framing_advice(pose: PoseFrame, angles: Angles) -> str:
     """What to change in the camera's framing before lifting, or "" when it is fine."""
     if not pose.detected:
         return "Step into view: nobody is in the picture"
-    width, height = pose.image_size
-    margin = 0.02
-
-    def seen_in_frame(landmark: PoseLandmark) -> bool:
-        x, y = pose.xy_px[landmark]
-        return bool(
-            np.isfinite(x)
-            and np.isfinite(y)
-            and -margin * width <= x <= (1 + margin) * width
-            and -margin * height <= y <= (1 + margin) * height
-            and pose.visibility[landmark] >= 0.3
-        )
-
-    # From the side one leg hides the other: one of each pair in view is enough.
-    def pair_missing(left: PoseLandmark, right: PoseLandmark) -> bool:
-        return not (seen_in_frame(left) or seen_in_frame(right))
-
-    if pair_missing(L.LEFT_ANKLE, L.RIGHT_ANKLE) or pair_missing(L.LEFT_KNEE, L.RIGHT_KNEE):
+    if legs_out_of_frame(pose):
         return "Step back: knees and ankles are out of frame"
-    if pair_missing(L.LEFT_SHOULDER, L.RIGHT_SHOULDER):
+    if _pair_missing(pose, L.LEFT_SHOULDER, L.RIGHT_SHOULDER):
         return "Step back or tilt the camera: the shoulders are out of frame"
     if angles.view is View.FRONT:
         return "Turn sideways to the camera for the bend check"

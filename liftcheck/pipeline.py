@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from liftcheck.config import DEFAULT_CONFIG, Config
-from liftcheck.kinematics import Angles, Kinematics, framing_advice
+from liftcheck.kinematics import Angles, Kinematics, framing_advice, legs_out_of_frame
 from liftcheck.landmarks import PoseFrame
 from liftcheck.report import Report, build_report
 from liftcheck.reps import Phase, RepSegmenter
@@ -79,6 +79,10 @@ class Engine:
         self.thumbnails: dict[int, bytes] = {}
         self._worst: tuple[float, float, np.ndarray, PoseFrame, Angles] | None = None  # (trunk, t, frame, pose, angles)
         self._keep_thumbnails = keep_thumbnails
+        self._frames_seen = 0
+        self._legs_out = 0
+        self._brightness_samples: list[float] = []
+        self._next_brightness_t = 0.0
 
     def step(self, rgb: np.ndarray | None, t_s: float, pose: PoseFrame | None = None) -> StepResult:
         """Analyse one frame (or an already-estimated pose) at ``t_s`` seconds."""
@@ -88,6 +92,13 @@ class Engine:
             pose = self._estimate(rgb, t_s)
         angles = self.kinematics.update(pose)
         self.angles.append(angles)
+        if pose.detected:
+            self._frames_seen += 1
+            self._legs_out += legs_out_of_frame(pose)
+        if rgb is not None and t_s >= self._next_brightness_t:
+            # About once a second, a sparse sample of the picture: enough to tell a dark video.
+            self._brightness_samples.append(float(rgb[::16, ::16].mean()))
+            self._next_brightness_t = t_s + 1.0
         if rgb is not None and self._keep_thumbnails:
             self._remember_worst(rgb, pose, angles)
         rep = self.segmenter.update(angles)
@@ -141,7 +152,25 @@ class Engine:
             message=message,
         )
 
+    def _observations(self) -> list[str]:
+        """Warnings about the footage itself, in words a user can act on."""
+        notes = [
+            f"The person left the picture during a lift at {start:.1f} s (last seen at {seen:.1f} s); "
+            "that lift is not counted."
+            for start, seen in self.segmenter.lost
+        ]
+        seen = self._frames_seen
+        if seen >= 10 and self._legs_out / seen > 0.3:
+            notes.append(
+                f"Knees or ankles were out of the picture in {100 * self._legs_out / seen:.0f}% of the frames: "
+                "lift counts and styles may be wrong. Step back or tilt the camera so the whole body shows."
+            )
+        if self._brightness_samples and np.median(self._brightness_samples) < self.config.dark_mean_level:
+            notes.append("The video is very dark: the body may be found unreliably. Film in better light.")
+        return notes
+
     def report(self, source: str, *, duration_s: float, settings: dict[str, object], warnings: list[str]) -> Report:
+        warnings = list(warnings) + self._observations()
         return build_report(
             source,
             self.angles,

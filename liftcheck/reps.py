@@ -112,6 +112,8 @@ class RepSegmenter:
         self.config = config
         self.phase = Phase.WAITING
         self.count = 0
+        # (start_s, last seen s) of lifts abandoned because the person left the picture.
+        self.lost: list[tuple[float, float]] = []
         self._frame = -1
         self._ever_seen = False
         self._candidate: list[tuple[int, Angles]] = []
@@ -140,6 +142,12 @@ class RepSegmenter:
         self._max_lowering = -math.inf
         self._seated = False
         self._seated_since = None
+
+    def _abandon(self) -> None:
+        """Drop a lift in progress because the person went out of view, remembering when."""
+        if self._candidate and self._max_lowering >= self.config.min_depth_lowering and not self._seated:
+            self.lost.append((self._candidate[0][1].t_s, self._last_seen_t if self._last_seen_t is not None else 0.0))
+        self._close()
 
     def _make_rep(self, cut_off: str) -> Rep | None:
         frames = self._candidate
@@ -193,12 +201,12 @@ class RepSegmenter:
         if angles.seen:
             if self._last_seen_t is not None and angles.t_s - self._last_seen_t > cfg.max_unseen_s and self._candidate:
                 # Lost sight of the person in the middle of a lift: what happened is unknown.
-                self._close()
+                self._abandon()
                 self.phase = Phase.WAITING
             self._last_seen_t = angles.t_s
         elif self._last_seen_t is not None and angles.t_s - self._last_seen_t > cfg.max_unseen_s:
             if self._candidate:
-                self._close()
+                self._abandon()
             self.phase = Phase.WAITING
             return None
 
