@@ -28,6 +28,9 @@ if TYPE_CHECKING:
     from liftcheck.draw import Hud
 
 
+THUMBNAIL_SIDE_PX = 320
+
+
 class AnalysisCancelled(Exception):
     """The caller asked the analysis to stop; nothing was saved."""
 
@@ -125,8 +128,17 @@ class Engine:
             return
         if self.segmenter.phase not in (Phase.DOWN, Phase.UP, Phase.STANDING):
             return
-        if self._worst is None or angles.trunk_flexion_deg > self._worst[0]:
-            self._worst = (angles.trunk_flexion_deg, angles.t_s, rgb.copy(), pose, angles)
+        # A new deepest bend by at least a degree: keep a thumbnail-sized copy (a full 720p copy on
+        # every new maximum cost ~0.5 ms a frame). draw.thumbnail rescales the pose to it.
+        if self._worst is None or angles.trunk_flexion_deg > self._worst[0] + 1.0:
+            from liftcheck.draw import resize_long_side
+
+            small = (
+                resize_long_side(rgb, 2 * THUMBNAIL_SIDE_PX)
+                if max(rgb.shape[:2]) > 2 * THUMBNAIL_SIDE_PX
+                else rgb.copy()
+            )
+            self._worst = (angles.trunk_flexion_deg, angles.t_s, small, pose, angles)
 
     def _store_thumbnail(self, index: int, verdict: RepVerdict) -> None:
         from liftcheck import draw

@@ -364,11 +364,12 @@ def read_frames(path: str | Path, *, max_fps: float | None = 30.0, max_side_px: 
 class VideoWriter:
     """Writes RGB frames to an H.264 MP4 (yuv420p, moov atom first) that browsers play.
 
-    Frames are timed by the ``t_s`` given with each, so a variable-rate source keeps its
+    The "superfast" x264 preset halves the encoding cost of "veryfast" at 720p (benchmarks/throughput.py),
+    for somewhat larger files. Frames are timed by the ``t_s`` given with each, so a variable-rate source keeps its
     timing. Odd widths or heights are trimmed by one pixel, as yuv420p needs even sizes.
     """
 
-    def __init__(self, path: str | Path, *, fps_hint: float = 30.0, crf: int = 23, preset: str = "veryfast") -> None:
+    def __init__(self, path: str | Path, *, fps_hint: float = 30.0, crf: int = 23, preset: str = "superfast") -> None:
         self.path = Path(path)
         self._fps_hint = fps_hint
         self._crf = crf
