@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import queue
 import statistics
 import sys
@@ -35,6 +34,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from _machine import machine  # noqa: E402
+
 from liftcheck.models import VARIANTS, ModelError  # noqa: E402
 from liftcheck.pipeline import LiveProcessor, LiveSession  # noqa: E402
 from liftcheck.video import read_frames  # noqa: E402
@@ -47,20 +48,6 @@ LOOP_LIMIT_S = 10.0
 # Sequential timing: enough frames for a stable median, bounded so heavy stays quick.
 SEQUENTIAL_MAX_FRAMES = 150
 WARMUP_FRAMES = 5  # the first inferences set up the graph and are much slower
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.lower().startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    cores = os.cpu_count() or 0
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else cores
-    return f"{cpu}, {cores} cores ({usable} usable), Python {platform.python_version()}, {platform.system()}"
 
 
 def use_shared_models() -> None:

@@ -30,7 +30,6 @@ import argparse
 import json
 import math
 import os
-import platform
 import resource
 import subprocess
 import sys
@@ -39,6 +38,8 @@ import time
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
+
+from _machine import machine  # benchmarks/ is on sys.path when run as a script
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -59,26 +60,6 @@ MIB = 1024 * 1024
 DECODE_PASSES = 3
 
 # ------------------------------------------------------------------ environment
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.lower().startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    cores = os.cpu_count() or 0
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else cores
-    ram = ""
-    try:
-        pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-        ram = f", {pages / 1024**3:.1f} GiB RAM"
-    except (ValueError, OSError, AttributeError):
-        pass
-    return f"{cpu}, {cores} cores ({usable} usable){ram}, {platform.system()}, Python {platform.python_version()}"
 
 
 def versions() -> str:

@@ -114,6 +114,33 @@ def clear_messages() -> None:
     st.session_state["messages"] = []
 
 
+def save_to_history(
+    report: dict,
+    thumbnails: dict[int, bytes],
+    *,
+    source_name: str,
+    source_kind: str,
+    settings: Settings,
+    video: bytes | None = None,
+) -> int | None:
+    """Save a finished analysis (upload, sample or live); a failure is shown, never raised."""
+    store = history_store()
+    if store is None:
+        return None
+    try:
+        return store.save_session(
+            report,
+            source_name=source_name,
+            source_kind=source_kind,
+            settings=settings.as_dict(),
+            thumbnails=thumbnails,
+            video=video,
+        )
+    except StoreError as exc:
+        notify("warning", f"The result is shown but could not be saved to History: {exc}")
+        return None
+
+
 @dataclass
 class Result:
     """One finished analysis, as the pages keep it in the session state."""
@@ -200,18 +227,12 @@ def run_analysis(
         shutil.rmtree(workdir, ignore_errors=True)
     bar.progress(1.0, text=f"Done in {time.perf_counter() - started:.0f} s")
     data = report.to_dict()
-    session_id = None
-    store = history_store()
-    if store is not None:
-        try:
-            session_id = store.save_session(
-                data,
-                source_name=display_name,
-                source_kind=source_kind,
-                settings=settings.as_dict(),
-                thumbnails=report.thumbnails,
-                video=video if settings.keep_video else None,
-            )
-        except StoreError as exc:
-            notify("warning", f"The result is shown but could not be saved to History: {exc}")
+    session_id = save_to_history(
+        data,
+        report.thumbnails,
+        source_name=display_name,
+        source_kind=source_kind,
+        settings=settings,
+        video=video if settings.keep_video else None,
+    )
     return Result(report=data, thumbnails=dict(report.thumbnails), video=video, session_id=session_id)

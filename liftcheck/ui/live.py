@@ -18,7 +18,7 @@ import streamlit.components.v1 as components
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from liftcheck.pipeline import LiveProcessor, LiveSession
-from liftcheck.ui.common import Settings, history_store, notify, show_messages, sidebar_settings
+from liftcheck.ui.common import Settings, save_to_history, show_messages, sidebar_settings
 from liftcheck.ui.summary import PRIVACY_LINE, SEVERITY_ICON, render_summary
 
 ICE_ENV = "LIFTCHECK_ICE_SERVERS"
@@ -160,17 +160,7 @@ def _finish(holder: _Holder) -> None:
     if report.frames_analysed == 0:
         return
     data = report.to_dict()
-    session_id = None
-    store = history_store()
-    if store is not None:
-        try:
-            session_id = store.save_session(
-                data,
-                source_name="camera",
-                source_kind="live",
-                settings=holder.settings.as_dict(),
-                thumbnails=report.thumbnails,
-            )
-        except Exception as exc:  # noqa: BLE001
-            notify("warning", f"The summary is shown but could not be saved to History: {exc}")
+    session_id = save_to_history(
+        data, report.thumbnails, source_name="camera", source_kind="live", settings=holder.settings
+    )
     state["live_result"] = {"report": data, "thumbnails": dict(report.thumbnails), "session_id": session_id}
