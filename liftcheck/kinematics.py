@@ -83,6 +83,9 @@ class Angles:
     view: View
     view_yaw_deg: float
     seen: bool  # a person was found in this frame
+    # How well the better-seen leg (hip, knee and ankle) was seen, 0..1: behind a table or
+    # a box the model guesses the legs, and a guessed leg cannot make a lift.
+    legs_visibility: float = 1.0
 
     @property
     def reliable(self) -> frozenset[Measure]:
@@ -91,7 +94,7 @@ class Angles:
     @classmethod
     def unseen(cls, t_s: float, view: View = View.UNKNOWN, view_yaw_deg: float = math.nan) -> Angles:
         nan = math.nan
-        return cls(t_s, nan, nan, nan, nan, nan, nan, nan, nan, view, view_yaw_deg, False)
+        return cls(t_s, nan, nan, nan, nan, nan, nan, nan, nan, view, view_yaw_deg, False, 0.0)
 
     def as_dict(self) -> dict[str, float | str | bool]:
         return {
@@ -107,6 +110,7 @@ class Angles:
             "view": self.view.value,
             "view_yaw_deg": self.view_yaw_deg,
             "seen": self.seen,
+            "legs_visibility": self.legs_visibility,
         }
 
 
@@ -365,6 +369,7 @@ class Kinematics:
         self._yaw: float = math.nan
         self._last_yaw_t: float | None = None
         self._last_seen_t: float | None = None
+        self._person: int | None = None
 
     @property
     def up(self) -> np.ndarray:
@@ -374,10 +379,17 @@ class Kinematics:
         t_s = pose.t_s
         if not pose.detected:
             return Angles.unseen(t_s, classify_view(self._yaw, self.config), self._yaw)
-        if self._last_seen_t is not None and t_s - self._last_seen_t > self.config.max_gap_s:
-            # After a long gap the old state describes another moment (or another person).
+        if self._person is not None and pose.person != self._person:
+            # Another person: nothing smoothed from the last one may leak into their angles.
+            # (The learned vertical belongs to the camera and is kept.)
             self._world.reset()
             self._vis.reset()
+            self._yaw = math.nan
+        elif self._last_seen_t is not None and t_s - self._last_seen_t > self.config.max_gap_s:
+            # After a long gap the old state describes another moment.
+            self._world.reset()
+            self._vis.reset()
+        self._person = pose.person
         self._last_seen_t = t_s
         xyz = self._world(pose.xyz_m, t_s)
         vis = self._vis(pose.visibility, t_s)
@@ -409,6 +421,7 @@ class Kinematics:
             view=classify_view(self._yaw, self.config),
             view_yaw_deg=self._yaw,
             seen=True,
+            legs_visibility=float(max(w_l, w_r)),
         )
 
 

@@ -100,6 +100,8 @@ class PoseFrame:
             y down, z away from the camera (MediaPipe's world-landmark axes).
         visibility: (33,) 0..1, how likely the landmark is visible in the frame.
         image_size: (width, height) of the upright frame in pixels.
+        person: which person this is, when several were in the picture (a number the
+            estimator gives each person it tells apart; 0 when there was only ever one).
 
     A landmark that was not seen is NaN in ``xy_px`` and ``xyz_m`` and 0 in
     ``visibility``; a frame with nobody in it is all NaN (see ``PoseFrame.empty``).
@@ -110,6 +112,7 @@ class PoseFrame:
     xyz_m: np.ndarray
     visibility: np.ndarray
     image_size: tuple[int, int]
+    person: int = 0
 
     def __post_init__(self) -> None:
         if not np.isfinite(self.t_s):
@@ -124,14 +127,15 @@ class PoseFrame:
             raise ValueError(f"PoseFrame.image_size must be positive (width, height), got {self.image_size!r}")
 
     @classmethod
-    def empty(cls, t_s: float, image_size: tuple[int, int]) -> PoseFrame:
-        """A frame in which nobody was found."""
+    def empty(cls, t_s: float, image_size: tuple[int, int], person: int = 0) -> PoseFrame:
+        """A frame in which nobody (or not the person followed) was found."""
         return cls(
             t_s=t_s,
             xy_px=np.full((N_LANDMARKS, 2), np.nan),
             xyz_m=np.full((N_LANDMARKS, 3), np.nan),
             visibility=np.zeros(N_LANDMARKS),
             image_size=image_size,
+            person=person,
         )
 
     @property

@@ -83,6 +83,7 @@ class Engine:
         self._worst: tuple[float, float, np.ndarray, PoseFrame, Angles] | None = None  # (trunk, t, frame, pose, angles)
         self._keep_thumbnails = keep_thumbnails
         self._frames_seen = 0
+        self._person: int | None = None
         self._legs_out = 0
         self._brightness_samples: list[float] = []
         self._next_brightness_t = 0.0
@@ -93,6 +94,11 @@ class Engine:
             if rgb is None:
                 raise ValueError("Engine.step needs a frame or a pose")
             pose = self._estimate(rgb, t_s)
+        if pose.detected:
+            if self._person is not None and pose.person != self._person:
+                self.segmenter.restart()
+                self._worst = None
+            self._person = pose.person
         angles = self.kinematics.update(pose)
         self.angles.append(angles)
         if pose.detected:
@@ -171,6 +177,17 @@ class Engine:
             "that lift is not counted."
             for start, seen in self.segmenter.lost
         ]
+        notes += [
+            f"A bend from {start:.1f} to {end:.1f} s was not judged: the legs were hidden (behind a table, "
+            "a box or the picture's edge), so the model only guessed them. Film the whole body to have it checked."
+            for start, end in self.segmenter.legs_hidden
+        ]
+        if self.segmenter.legs_guessed:
+            which = ", ".join(str(i) for i in self.segmenter.legs_guessed)
+            notes.append(
+                f"The legs were hidden during lift {which} (behind the load or the picture's edge): the bend was seen "
+                "in the trunk, but the knee angle, and so the style, is the model's guess."
+            )
         seen = self._frames_seen
         if seen >= 10 and self._legs_out / seen > 0.3:
             notes.append(
@@ -273,7 +290,7 @@ def analyze_video(
     if estimator is None:
         from liftcheck.pose import PoseEstimator
 
-        owned = PoseEstimator(model)
+        owned = PoseEstimator(model, people=config.people)
         estimator = owned.detect
     engine = Engine(estimator, config, keep_thumbnails=thumbnails)
     writer = VideoWriter(annotated_path, fps_hint=min(info.fps or 30.0, rate or 30.0)) if annotated_path else None
@@ -299,7 +316,7 @@ def analyze_video(
             owned.close()
         if writer is not None:
             writer.close()
-    warnings = list(reader.stats.problems)
+    warnings = list(reader.stats.problems) + _estimator_notes(estimator)
     if frames == 0:
         warnings.append(f"{path.name}: no frame could be decoded")
     if frames == 1:
@@ -307,6 +324,12 @@ def analyze_video(
     settings = {"model": model, "max_fps": rate, "analysed_fps": round(frames / last_t, 2) if last_t > 0 else None}
     duration = info.duration_s or last_t
     return engine.report(source_name or path.name, duration_s=duration, settings=settings, warnings=warnings)
+
+
+def _estimator_notes(estimate: Callable[[np.ndarray, float], PoseFrame]) -> list[str]:
+    """What a ``PoseEstimator`` (whose ``detect`` is passed as ``estimate``) has to say about who it followed."""
+    notes = getattr(getattr(estimate, "__self__", None), "notes", None)
+    return list(notes()) if callable(notes) else []
 
 
 def analyze_synthetic(
@@ -387,8 +410,9 @@ class LiveSession:
         if estimator is None:
             from liftcheck.pose import PoseEstimator
 
-            self._owned = PoseEstimator(model)
+            self._owned = PoseEstimator(model, people=config.people)
             estimator = self._owned.detect
+        self._estimate = estimator
         self.engine = Engine(estimator, config)
         self._t0: float | None = None
         self._last_t: float | None = None
@@ -421,6 +445,7 @@ class LiveSession:
     def stop(self) -> Report:
         """End the session: close a lift cut off by the stop, and return the report."""
         self.engine.finish()
+        notes = _estimator_notes(self._estimate)
         if self._owned is not None:
             self._owned.close()
             self._owned = None
@@ -428,7 +453,7 @@ class LiveSession:
         settings: dict[str, object] = {"model": self.model, "max_fps": None, "analysed_fps": None}
         if duration > 0:
             settings["analysed_fps"] = round(len(self.engine.angles) / duration, 2)
-        return self.engine.report(self.source_name, duration_s=duration, settings=settings, warnings=[])
+        return self.engine.report(self.source_name, duration_s=duration, settings=settings, warnings=notes)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,15 @@
 """Pose estimation: the only module that imports MediaPipe.
 
-``PoseEstimator`` wraps one Tasks ``PoseLandmarker`` in VIDEO mode. It keeps tracking
+``PoseEstimator`` wraps a Tasks ``PoseLandmarker`` in VIDEO mode. It keeps tracking
 state from frame to frame, so use one per video or per live session and never share
 it. Its output is a plain ``PoseFrame`` of numpy arrays; no MediaPipe object leaves.
+
+Several people: tracking one person is fast, tracking two costs about 40% more a frame
+(the landmarker keeps searching for the second). So it tracks one, and twice a second
+a full search for everyone (an IMAGE-mode landmarker, in a thread on the other core)
+checks whether somebody else is in the picture. Once a second person is seen it
+tracks two, and ``people.PersonTracker`` follows the one lifting; when only one has
+been seen for a while it goes back to tracking one.
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ import contextlib
 import os
 import sys
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
 
@@ -19,10 +27,14 @@ import numpy as np
 from mediapipe.tasks.python import BaseOptions
 from mediapipe.tasks.python.vision import PoseLandmarker, PoseLandmarkerOptions, RunningMode
 
-from liftcheck.landmarks import N_LANDMARKS, PoseFrame, PoseLandmark
+from liftcheck.config import DEFAULT_CONFIG, PeopleConfig
+from liftcheck.landmarks import N_LANDMARKS, PoseFrame
 from liftcheck.models import DEFAULT_VARIANT, check_variant, read_verified, resolve_model
+from liftcheck.people import PersonTracker, distinct_people
 
-_HIPS = (PoseLandmark.LEFT_HIP, PoseLandmark.RIGHT_HIP)
+# A scout's answer is collected this long after it was sent, whatever the machine's speed,
+# so the same video always switches to tracking two at the same frame.
+_SCOUT_COLLECT_AFTER_S = 0.2
 
 
 @contextlib.contextmanager
@@ -51,11 +63,11 @@ def _native_stderr_silenced() -> Iterator[None]:
 
 
 class PoseEstimator:
-    """Finds one person's 33 landmarks in each frame of one video or camera stream.
+    """Finds the 33 landmarks of the person lifting in each frame of one video or camera stream.
 
-    With ``num_poses`` above 1 the landmarker may find several people; the estimator
-    then follows the one it chose first (nearest hips to the last frame's), so the
-    angles never jump from one person to another.
+    ``people`` (default: the config's) turns on the search for other people; None
+    tracks whoever the landmarker finds first and never looks for anyone else (the
+    fastest; the benchmarks' "inference alone").
     """
 
     def __init__(
@@ -63,28 +75,40 @@ class PoseEstimator:
         variant: str = DEFAULT_VARIANT,
         *,
         model_path: str | Path | None = None,
-        num_poses: int = 1,
+        people: PeopleConfig | None = DEFAULT_CONFIG.people,
         min_detection_confidence: float = 0.5,
         min_tracking_confidence: float = 0.5,
     ) -> None:
         check_variant(variant)
         path = Path(model_path) if model_path is not None else resolve_model(variant)
-        model = read_verified(path, variant)
-        options = PoseLandmarkerOptions(
-            base_options=BaseOptions(model_asset_buffer=model),
-            running_mode=RunningMode.VIDEO,
-            num_poses=num_poses,
-            min_pose_detection_confidence=min_detection_confidence,
-            min_pose_presence_confidence=min_detection_confidence,
-            min_tracking_confidence=min_tracking_confidence,
-            output_segmentation_masks=False,
-        )
+        self._model = read_verified(path, variant)
+        self._confidence = (min_detection_confidence, min_tracking_confidence)
         self.variant = variant
-        with _native_stderr_silenced():
-            self._landmarker = PoseLandmarker.create_from_options(options)
+        self.people = people
+        self.tracker = PersonTracker(people) if people is not None else None
+        self._landmarker = self._video_landmarker(1)
+        self._multi: PoseLandmarker | None = None
         self._last_ms = -1
         self._quiet_frames = 3
-        self._last_hips_px: np.ndarray | None = None
+        self._scouts: ThreadPoolExecutor | None = None
+        self._scout: PoseLandmarker | None = None
+        self._pending: tuple[Future[int], float] | None = None
+        self._next_scout_t = 0.0
+        self._several_seen_t = 0.0
+
+    def _video_landmarker(self, num_poses: int) -> PoseLandmarker:
+        detection, tracking = self._confidence
+        options = PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_buffer=self._model),
+            running_mode=RunningMode.VIDEO,
+            num_poses=num_poses,
+            min_pose_detection_confidence=detection,
+            min_pose_presence_confidence=detection,
+            min_tracking_confidence=tracking,
+            output_segmentation_masks=False,
+        )
+        with _native_stderr_silenced():
+            return PoseLandmarker.create_from_options(options)
 
     def __enter__(self) -> PoseEstimator:
         return self
@@ -95,9 +119,18 @@ class PoseEstimator:
         self.close()
 
     def close(self) -> None:
-        if self._landmarker is not None:
-            self._landmarker.close()
-            self._landmarker = None  # type: ignore[assignment]
+        if self._scouts is not None:
+            self._scouts.shutdown(wait=True)
+            self._scouts = None
+        for name in ("_landmarker", "_multi", "_scout"):
+            landmarker = getattr(self, name)
+            if landmarker is not None:
+                landmarker.close()
+                setattr(self, name, None)
+
+    def notes(self) -> list[str]:
+        """What the report should say about who was followed (nothing when one person was in view)."""
+        return self.tracker.notes() if self.tracker is not None else []
 
     def detect(self, rgb: np.ndarray, t_s: float) -> PoseFrame:
         """The pose in one upright (H, W, 3) uint8 RGB frame shown at ``t_s`` seconds."""
@@ -110,32 +143,84 @@ class PoseEstimator:
         self._last_ms = t_ms
         height, width = rgb.shape[:2]
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+        if self.people is not None and self._multi is None and self._pending is None and t_s >= self._next_scout_t:
+            self._send_scout(image, t_s)
+        landmarker = self._multi if self._multi is not None else self._landmarker
         if self._quiet_frames > 0:
             # The graph logs its warnings on the first frames it tracks, from its own threads.
             with _native_stderr_silenced():
-                result = self._landmarker.detect_for_video(image, t_ms)
+                result = landmarker.detect_for_video(image, t_ms)
             self._quiet_frames -= 1
         else:
-            result = self._landmarker.detect_for_video(image, t_ms)
-        if not result.pose_landmarks:
-            return PoseFrame.empty(t_s, (width, height))
-        choice = self._choose(result.pose_landmarks, width, height)
-        image_lms = result.pose_landmarks[choice]
-        world_lms = result.pose_world_landmarks[choice]
-        xy = np.array([(lm.x * width, lm.y * height) for lm in image_lms], dtype=np.float64)
-        xyz = np.array([(lm.x, lm.y, lm.z) for lm in world_lms], dtype=np.float64)
-        vis = np.array([lm.visibility if lm.visibility is not None else 1.0 for lm in image_lms], dtype=np.float64)
-        if xy.shape != (N_LANDMARKS, 2) or xyz.shape != (N_LANDMARKS, 3):
-            return PoseFrame.empty(t_s, (width, height))
-        self._last_hips_px = xy[list(_HIPS)].mean(axis=0)
-        return PoseFrame(t_s=t_s, xy_px=xy, xyz_m=xyz, visibility=np.clip(vis, 0.0, 1.0), image_size=(width, height))
+            result = landmarker.detect_for_video(image, t_ms)
+        poses = _poses(result, t_s, width, height)
+        if self.people is not None:
+            self._track_several(poses, t_s)
+        if self.tracker is None:
+            return poses[0] if poses else PoseFrame.empty(t_s, (width, height))
+        return self.tracker.follow(poses, t_s, (width, height))
 
-    def _choose(self, poses: list, width: int, height: int) -> int:
-        if len(poses) == 1:
-            return 0
-        hips = np.array([[((p[h].x * width), (p[h].y * height)) for h in _HIPS] for p in poses]).mean(axis=1)
-        if self._last_hips_px is not None:
-            return int(np.argmin(np.linalg.norm(hips - self._last_hips_px, axis=1)))
-        # First sight of several people: take the tallest in the picture (most likely the nearest).
-        spans = [max(lm.y for lm in p) - min(lm.y for lm in p) for p in poses]
-        return int(np.argmax(spans))
+    # -- looking for other people
+
+    def _send_scout(self, image: mp.Image, t_s: float) -> None:
+        assert self.people is not None
+        if self._scouts is None:
+            self._scouts = ThreadPoolExecutor(max_workers=1, thread_name_prefix="liftcheck-scout")
+        self._pending = (self._scouts.submit(self._count_people, image), t_s + _SCOUT_COLLECT_AFTER_S)
+        self._next_scout_t = t_s + self.people.scout_every_s
+
+    def _count_people(self, image: mp.Image) -> int:
+        """How many different people a full search finds in one image (runs in the scout thread)."""
+        assert self.people is not None
+        if self._scout is None:
+            options = PoseLandmarkerOptions(
+                base_options=BaseOptions(model_asset_buffer=self._model),
+                running_mode=RunningMode.IMAGE,
+                num_poses=self.people.max_people + 1,
+                min_pose_detection_confidence=self.people.scout_confidence,
+                min_pose_presence_confidence=self.people.scout_confidence,
+                output_segmentation_masks=False,
+            )
+            with _native_stderr_silenced():
+                self._scout = PoseLandmarker.create_from_options(options)
+                result = self._scout.detect(image)  # its first run logs its set-up
+        else:
+            result = self._scout.detect(image)
+        return distinct_people(_poses(result, 0.0, image.width, image.height, world=False), self.people)
+
+    def _track_several(self, poses: list[PoseFrame], t_s: float) -> None:
+        assert self.people is not None
+        if self._pending is not None and t_s >= self._pending[1]:
+            # Waiting here (rarely needed) keeps the switch at the same frame on any machine.
+            found = self._pending[0].result()
+            self._pending = None
+            if found >= 2 and self._multi is None:
+                self._multi = self._video_landmarker(self.people.max_people)
+                self._quiet_frames = 3
+                self._several_seen_t = t_s
+        if self._multi is None:
+            return
+        if distinct_people(poses, self.people) >= 2:
+            self._several_seen_t = t_s
+        elif t_s - self._several_seen_t > self.people.single_after_s:
+            # Only one person for a while: track one again (faster) and go back to scouting.
+            self._multi.close()
+            self._multi = None
+            self._next_scout_t = t_s
+
+
+def _poses(result, t_s: float, width: int, height: int, *, world: bool = True) -> list[PoseFrame]:  # type: ignore[no-untyped-def]
+    """Every pose in a landmarker result, as PoseFrames in pixels (world NaN when not asked)."""
+    out = []
+    worlds = result.pose_world_landmarks if world else [None] * len(result.pose_landmarks)
+    for image_lms, world_lms in zip(result.pose_landmarks, worlds, strict=False):
+        xy = np.array([(lm.x * width, lm.y * height) for lm in image_lms], dtype=np.float64)
+        vis = np.array([lm.visibility if lm.visibility is not None else 1.0 for lm in image_lms], dtype=np.float64)
+        if world_lms is not None:
+            xyz = np.array([(lm.x, lm.y, lm.z) for lm in world_lms], dtype=np.float64)
+        else:
+            xyz = np.full((N_LANDMARKS, 3), np.nan)
+        if xy.shape != (N_LANDMARKS, 2) or xyz.shape != (N_LANDMARKS, 3):
+            continue
+        out.append(PoseFrame(t_s=t_s, xy_px=xy, xyz_m=xyz, visibility=np.clip(vis, 0.0, 1.0), image_size=(width, height)))
+    return out

@@ -114,6 +114,10 @@ class RepSegmenter:
         self.count = 0
         # (start_s, last seen s) of lifts abandoned because the person left the picture.
         self.lost: list[tuple[float, float]] = []
+        # (start_s, end_s) of lift-like movements not counted because the legs were hidden.
+        self.legs_hidden: list[tuple[float, float]] = []
+        # Indices of lifts counted from the trunk alone, their legs hidden (the style is a guess).
+        self.legs_guessed: list[int] = []
         self._frame = -1
         self._ever_seen = False
         self._candidate: list[tuple[int, Angles]] = []
@@ -161,7 +165,18 @@ class RepSegmenter:
         if not cut_off and not (self.config.min_rep_duration_s <= duration <= self.config.max_rep_duration_s):
             return None
         bottom_i, bottom_a = self._bottom
+        legs = [a.legs_visibility for _, a in frames if a.seen]
+        guessed = bool(legs) and float(np.median(legs)) < self.config.min_legs_visibility
+        if guessed:
+            # The shoulders' drop then rests on guessed legs; only a trunk bent far forward
+            # shows for itself that the person went down.
+            trunk = [a.trunk_flexion_deg for _, a in frames if math.isfinite(a.trunk_flexion_deg)]
+            if not trunk or max(trunk) < self.config.hidden_legs_min_trunk_deg:
+                self.legs_hidden.append((start_a.t_s, end_a.t_s))
+                return None
         self.count += 1
+        if guessed:
+            self.legs_guessed.append(self.count)
         return Rep(
             index=self.count,
             start_s=start_a.t_s,
@@ -191,6 +206,13 @@ class RepSegmenter:
                 self._seated = True
         elif a.seen:
             self._seated_since = None
+
+    def restart(self) -> None:
+        """Another person is followed from now on: drop any lift in progress (it was not theirs)."""
+        self._close()
+        self._standing_run = []
+        self._ever_seen = True
+        self.phase = Phase.WAITING
 
     # -- the stream
 
