@@ -35,11 +35,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from _machine import machine  # benchmarks/ is on sys.path when run as a script
+
+from liftcheck.looping import encode_loop, loop_video
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -403,73 +404,6 @@ def run_job(**job: Any) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------ looped videos
-
-
-def encode_loop(clip: Path, out: Path, fps: int = LOOP_FPS) -> tuple[int, float]:
-    """The clip once, re-encoded as H.264 at a constant ``fps`` (same size, no B-frames); (frames, seconds)."""
-    import av
-    import numpy as np
-
-    from liftcheck.video import VideoReader
-
-    count = 0
-    with av.open(str(out), mode="w", format="mp4") as container:
-        stream = container.add_stream("libx264", rate=fps)
-        stream.pix_fmt = "yuv420p"
-        # No B-frames: every packet's dts equals its pts, so loops join by shifting both.
-        stream.options = {"crf": "23", "preset": "veryfast", "bf": "0"}
-        for frame in VideoReader(clip, max_fps=fps, max_side_px=None):
-            rgb = frame.rgb
-            height, width = rgb.shape[0] // 2 * 2, rgb.shape[1] // 2 * 2
-            if count == 0:
-                stream.width, stream.height = width, height
-            picture = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb[:height, :width]), format="rgb24")
-            picture.pts = count
-            picture.time_base = Fraction(1, fps)
-            for packet in stream.encode(picture):
-                container.mux(packet)
-            count += 1
-        for packet in stream.encode():
-            container.mux(packet)
-    return count, count / fps
-
-
-def loop_video(one_loop: Path, out: Path, seconds: float) -> float:
-    """Copy the packets of ``one_loop`` over and over, timestamps shifted, until ``seconds``; its length."""
-    import av
-
-    with av.open(str(one_loop)) as source:
-        src = source.streams.video[0]
-        time_base = src.time_base
-        packets = [
-            (bytes(p), p.pts, p.dts, p.duration, p.is_keyframe)
-            for p in source.demux(src)
-            if p.size and p.pts is not None and p.dts is not None
-        ]
-        first = min(p[1] for p in packets)
-        last = max(p[1] + (p[3] or 0) for p in packets)
-        span = last - first  # one loop, in the stream's time base
-        limit = int(seconds / time_base)
-        end = 0
-        with av.open(str(out), mode="w", format="mp4") as target:
-            dst = target.add_stream_from_template(src)
-            shift = 0
-            done = False
-            while not done:
-                for data, pts, dts, duration, key in packets:
-                    if pts - first + shift >= limit:
-                        done = True
-                        break
-                    packet = av.Packet(data)
-                    packet.pts, packet.dts = pts - first + shift, dts - first + shift
-                    packet.duration = duration
-                    packet.is_keyframe = key
-                    packet.time_base = time_base
-                    packet.stream = dst
-                    target.mux(packet)
-                    end = packet.pts + (duration or 0)
-                shift += span
-    return float(end * time_base)
 
 
 # ------------------------------------------------------------------ printing

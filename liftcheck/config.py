@@ -132,8 +132,9 @@ class PeopleConfig:
     gate_torso: float = 1.0
     gate_growth_per_s: float = 3.0
     # Who is lifting: the person whose trunk and hips move most (flexion plus twist range
-    # in degrees, plus the hips' drop toward the ankles, over movement_window_s), slowly forgotten (half-life), plus a framing
-    # prior for being near the centre and large in the picture (up to prior_deg each).
+    # in degrees, plus the hips' drop toward the ankles, over movement_window_s), slowly
+    # forgotten (half-life), plus a framing prior for being near the centre and large in
+    # the picture (up to prior_deg each).
     # The person followed changes only when another leads by switch_margin_deg.
     # Hips sinking toward the ankles by one torso length counts like this many degrees of
     # trunk movement (a full squat sinks the hips about one torso length).

@@ -177,11 +177,11 @@ class PersonTracker:
         twist = float(trunk_twist_deg(pose.xyz_m))
         if not (math.isfinite(flexion) and math.isfinite(twist)):
             return
-        height = math.nan
+        sink = math.nan
         ankles = [a for a in _ANKLES if pose.visibility[a] >= cfg.min_trunk_visibility]
         if ankles:  # the better-seen ankle will do (side-on, the far one is hidden)
-            height = float(pose.xy_px[ankles, 1].max() - person.hips_px[1]) / person.torso_px
-        person.recent.append((t_s, flexion, twist, height))
+            sink = float(pose.xy_px[ankles, 1].max() - person.hips_px[1]) / person.torso_px
+        person.recent.append((t_s, flexion, twist, sink))
         while person.recent and t_s - person.recent[0][0] > cfg.movement_window_s:
             person.recent.popleft()
         if len(person.recent) >= 3:
@@ -202,7 +202,8 @@ class PersonTracker:
             return
         best = max(visible, key=lambda p: p.score())
         current = next((p for p in self._people if p.id == self.followed), None)
-        if current is None or (best.id != current.id and best.score() > current.score() + self.config.switch_margin_deg):
+        margin = self.config.switch_margin_deg
+        if current is None or (best.id != current.id and best.score() > current.score() + margin):
             if current is not None or self.switches or len(visible) > 1:
                 self.switches.append(Switch(t_s, self.followed, best.id, _where(best, image_size)))
             self.followed = best.id

@@ -222,5 +222,6 @@ def _poses(result, t_s: float, width: int, height: int, *, world: bool = True) -
             xyz = np.full((N_LANDMARKS, 3), np.nan)
         if xy.shape != (N_LANDMARKS, 2) or xyz.shape != (N_LANDMARKS, 3):
             continue
-        out.append(PoseFrame(t_s=t_s, xy_px=xy, xyz_m=xyz, visibility=np.clip(vis, 0.0, 1.0), image_size=(width, height)))
+        vis = np.clip(vis, 0.0, 1.0)
+        out.append(PoseFrame(t_s=t_s, xy_px=xy, xyz_m=xyz, visibility=vis, image_size=(width, height)))
     return out

@@ -26,15 +26,13 @@ def _shifted(pose: PoseFrame, dx: float) -> PoseFrame:
 
 def _two_people(lifter_dx: float, bystander_dx: float, seed: int = 0) -> tuple[list[PoseFrame], list[PoseFrame]]:
     """A lifter and somebody standing about, side by side in one 1280×720 picture, same times."""
-    lifter = syn.generate(LIFTS, view_yaw_deg=90.0, image_size=SIZE, focal_px=700.0, noise_m=0.004, noise_px=1.0, seed=seed)
+    camera = {"image_size": SIZE, "focal_px": 700.0, "noise_m": 0.004, "noise_px": 1.0}
+    lifter = syn.generate(LIFTS, view_yaw_deg=90.0, seed=seed, **camera)  # type: ignore[arg-type]
     idle = syn.generate(
         syn.scenario(syn.stand(lifter.duration_s + 1.0)),
         view_yaw_deg=20.0,
-        image_size=SIZE,
-        focal_px=700.0,
-        noise_m=0.004,
-        noise_px=1.0,
         seed=seed + 1,
+        **camera,  # type: ignore[arg-type]
     )
     bystander = [
         _shifted(PoseFrame(a.t_s, b.xy_px, b.xyz_m, b.visibility, b.image_size), bystander_dx)
