@@ -130,7 +130,8 @@ def test_a_long_video_cancelled_midway_saves_nothing_and_the_app_goes_on(  # typ
     uploads = list(app_tmp.glob("liftcheck-*/*"))
     assert uploads, "the upload should be in the app's private temporary folder while it is analysed"
     assert all(long_video.name not in p.name for p in uploads), "the user's file name must not be used as a path"
-    assert all(re.fullmatch(r"upload-[0-9a-f]{16}\.mp4", p.name) for p in uploads if p.name.startswith("upload")), uploads
+    names = [p.name for p in uploads if p.name.startswith("upload")]
+    assert names and all(re.fullmatch(r"upload-[0-9a-f]{16}\.mp4", n) for n in names), names
     assert all(stat.S_IMODE(p.parent.stat().st_mode) == 0o700 for p in uploads), "the folder must be private"
 
     page.get_by_role("button", name="Cancel").click()
