@@ -6,7 +6,8 @@
 For each clip and pose model it prints
 
 1. inference alone: the clip decoded into memory first (``VideoReader`` at the default
-   analysis settings), then only ``PoseEstimator.detect`` timed over those frames;
+   analysis settings), then only ``PoseEstimator.detect`` timed over those frames, with
+   the search for other people off (MediaPipe alone);
 2. the whole analysis, ``analyze_video(path, model=..., thumbnails=True)`` with default
    settings (decode + pose + angles + lifts + verdicts), model load not counted;
 3. the same with the annotated video written (``annotated_path=``);
@@ -198,7 +199,8 @@ def job_infer(clip: str, model: str) -> dict[str, Any]:
             decode_wall, decode_cpu = wall, cpu_s() - cpu0
 
     started = time.perf_counter()
-    estimator = PoseEstimator(model)
+    # MediaPipe alone: one person tracked, no search for others (the analysis does that search).
+    estimator = PoseEstimator(model, people=None)
     load_s = time.perf_counter() - started
     poses = []
     started, cpu0 = time.perf_counter(), cpu_s()

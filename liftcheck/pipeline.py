@@ -259,6 +259,52 @@ def _prefetch(frames: Iterator, depth: int = 4) -> Iterator:
             thread.join(timeout=0.05)
 
 
+class _OverlayWriter:
+    """Draws the overlay and encodes the annotated video in a thread, behind the analysis.
+
+    Drawing and H.264 encoding release the GIL, so on two cores they run beside the pose
+    model instead of after it. The queue is short: memory stays a few frames, and a slow
+    encoder slows the analysis rather than piling frames up.
+    """
+
+    def __init__(self, path: str | Path, fps_hint: float, depth: int = 8) -> None:
+        from liftcheck.video import VideoWriter
+
+        self._writer = VideoWriter(path, fps_hint=fps_hint)
+        self._queue: queue.Queue = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="liftcheck-annotate", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        from liftcheck import draw
+
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            if self._error is not None:
+                continue  # keep draining so the analysis never blocks on a dead writer
+            rgb, pose, angles, hud, t_s = item
+            try:
+                self._writer.write(draw.draw_overlay(rgb, pose, angles, hud), t_s)
+            except BaseException as exc:  # raised in the analysis thread by write() or close()
+                self._error = exc
+
+    def write(self, rgb: np.ndarray, pose: PoseFrame, angles: Angles, hud: Hud, t_s: float) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put((rgb, pose, angles, hud, t_s))
+
+    def close(self) -> None:
+        """Finish the video (waits for the frames queued); raises what went wrong in the thread."""
+        self._queue.put(None)
+        self._thread.join()
+        self._writer.close()
+        if self._error is not None:
+            raise self._error
+
+
 def analyze_video(
     path: str | Path,
     *,
@@ -277,7 +323,7 @@ def analyze_video(
     Raises ``VideoError`` for a file that is not a readable video, ``ModelError`` when
     the model cannot be had, ``AnalysisCancelled`` when ``cancel`` is set mid-way.
     """
-    from liftcheck.video import VideoReader, VideoWriter
+    from liftcheck.video import VideoReader
 
     path = Path(path)
     rate = max_fps if max_fps is not None else config.max_analysis_fps
@@ -293,9 +339,7 @@ def analyze_video(
         owned = PoseEstimator(model, people=config.people)
         estimator = owned.detect
     engine = Engine(estimator, config, keep_thumbnails=thumbnails)
-    writer = VideoWriter(annotated_path, fps_hint=min(info.fps or 30.0, rate or 30.0)) if annotated_path else None
-    if writer is not None:
-        from liftcheck import draw
+    writer = _OverlayWriter(annotated_path, fps_hint=min(info.fps or 30.0, rate or 30.0)) if annotated_path else None
     frames = 0
     last_t = 0.0
     try:
@@ -306,7 +350,7 @@ def analyze_video(
             frames += 1
             last_t = frame.t_s
             if writer is not None:
-                writer.write(draw.draw_overlay(frame.rgb, result.pose, result.angles, engine.hud()), frame.t_s)
+                writer.write(frame.rgb, result.pose, result.angles, engine.hud(), frame.t_s)
             if progress is not None:
                 progress(Progress(frames, expected, frame.t_s, info.duration_s))
         engine.finish()
