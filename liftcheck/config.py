@@ -113,10 +113,16 @@ class RuleConfig:
 @dataclass(frozen=True)
 class PeopleConfig:
     # Looking for a second person: a full multi-person search (the landmarker in image mode)
-    # twice a second, in a thread on the other core. It found the second person in the
-    # two-person clip within 1 s and never saw a distinct second person in the 19
-    # one-person clips (our measurement, confidence 0.5; at 0.3 it saw ghosts).
+    # in a thread beside the analysis, every scout_every_s for the first scout_fast_for_s
+    # (people in view are usually there from the start), then every scout_every_slow_s.
+    # Each search costs about 50 ms; on the 2-core test machine searching twice a second
+    # slowed the analysis by 10-15%, every 2 s by a few per cent (benchmarks/throughput.py).
+    # It found the second person in the two-person clip within 1 s and never saw a distinct
+    # second person in the 19 one-person clips (our measurement at confidence 0.5; at 0.3 it
+    # saw ghosts).
     scout_every_s: float = 0.5
+    scout_fast_for_s: float = 5.0
+    scout_every_slow_s: float = 2.0
     scout_confidence: float = 0.5
     # Two poses are the same person when their hips are closer than this share of the
     # larger torso (the landmarker sometimes finds one body twice).
@@ -140,6 +146,7 @@ class PeopleConfig:
     # trunk movement (a full squat sinks the hips about one torso length).
     hips_drop_deg_per_torso: float = 60.0
     movement_window_s: float = 3.0
+    movement_every_s: float = 0.2  # how often each person's movement range is recomputed
     movement_half_life_s: float = 60.0
     prior_deg: float = 15.0
     switch_margin_deg: float = 20.0

@@ -70,6 +70,7 @@ class _Person:
     last_s: float
     prior_deg: float = 0.0
     movement_deg: float = 0.0
+    measured_s: float = -math.inf  # when movement_deg was last recomputed
     recent: deque = field(default_factory=deque)  # (t_s, flexion_deg, twist_deg, hips over ankles in torsos)
 
     def score(self) -> float:
@@ -184,7 +185,8 @@ class PersonTracker:
         person.recent.append((t_s, flexion, twist, sink))
         while person.recent and t_s - person.recent[0][0] > cfg.movement_window_s:
             person.recent.popleft()
-        if len(person.recent) >= 3:
+        if len(person.recent) >= 3 and t_s - person.measured_s >= cfg.movement_every_s:
+            person.measured_s = t_s
             values = np.array([v[1:] for v in person.recent])
             # The median of three neighbours removes single-frame spikes before taking the range.
             values = np.median(np.stack([values[:-2], values[1:-1], values[2:]]), axis=0)

@@ -5,9 +5,9 @@ state from frame to frame, so use one per video or per live session and never sh
 it. Its output is a plain ``PoseFrame`` of numpy arrays; no MediaPipe object leaves.
 
 Several people: tracking one person is fast, tracking two costs about 40% more a frame
-(the landmarker keeps searching for the second). So it tracks one, and twice a second
-a full search for everyone (an IMAGE-mode landmarker, in a thread on the other core)
-checks whether somebody else is in the picture. Once a second person is seen it
+(the landmarker keeps searching for the second). So it tracks one, and every so often
+(twice a second for the first 5 s, then every 2 s) a full search for everyone (an
+IMAGE-mode landmarker, in a thread on the other core) checks whether somebody else is in the picture. Once a second person is seen it
 tracks two, and ``people.PersonTracker`` follows the one lifting; when only one has
 been seen for a while it goes back to tracking one.
 """
@@ -167,7 +167,8 @@ class PoseEstimator:
         if self._scouts is None:
             self._scouts = ThreadPoolExecutor(max_workers=1, thread_name_prefix="liftcheck-scout")
         self._pending = (self._scouts.submit(self._count_people, image), t_s + _SCOUT_COLLECT_AFTER_S)
-        self._next_scout_t = t_s + self.people.scout_every_s
+        fast = t_s < self.people.scout_fast_for_s
+        self._next_scout_t = t_s + (self.people.scout_every_s if fast else self.people.scout_every_slow_s)
 
     def _count_people(self, image: mp.Image) -> int:
         """How many different people a full search finds in one image (runs in the scout thread)."""
