@@ -111,7 +111,8 @@ class PersonTracker:
             self.several_since_s = t_s
         matched = self._match(seen, t_s)
         for person, pose in matched:
-            self._update(person, pose, t_s, image_size)
+            # Movement only matters for choosing between people: not measured until there are several.
+            self._update(person, pose, t_s, image_size, measure=self.most_in_view > 1)
         self._choose(t_s, image_size, [person for person, _ in matched])
         for person, pose in matched:
             if person.id == self.followed:
@@ -163,10 +164,14 @@ class PersonTracker:
         self._people.append(person)
         return person
 
-    def _update(self, person: _Person, pose: PoseFrame, t_s: float, image_size: tuple[int, int]) -> None:
+    def _update(
+        self, person: _Person, pose: PoseFrame, t_s: float, image_size: tuple[int, int], *, measure: bool
+    ) -> None:
         cfg = self.config
         decay = 0.5 ** (max(0.0, t_s - person.last_s) / cfg.movement_half_life_s)
         person.hips_px, person.torso_px, person.last_s = hips_px(pose), torso_px(pose), t_s
+        if not measure:
+            return
         width, height = image_size
         centred = 1.0 - min(1.0, abs(person.hips_px[0] / width - 0.5) * 2.0)
         large = min(1.0, person.torso_px / (0.25 * height))

@@ -7,9 +7,10 @@ it. Its output is a plain ``PoseFrame`` of numpy arrays; no MediaPipe object lea
 Several people: tracking one person is fast, tracking two costs about 40% more a frame
 (the landmarker keeps searching for the second). So it tracks one, and every so often
 (twice a second for the first 5 s, then every 2 s) a full search for everyone (an
-IMAGE-mode landmarker, in a thread on the other core) checks whether somebody else is in the picture. Once a second person is seen it
-tracks two, and ``people.PersonTracker`` follows the one lifting; when only one has
-been seen for a while it goes back to tracking one.
+IMAGE-mode landmarker, in a thread on the other core) checks whether somebody else is
+in the picture. Once a second person is seen it tracks two, and
+``people.PersonTracker`` follows the one lifting; when only one has been seen for a
+while it goes back to tracking one.
 """
 
 from __future__ import annotations
