@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -38,29 +39,58 @@ from liftcheck.people import PersonTracker, distinct_people
 _SCOUT_COLLECT_AFTER_S = 0.2
 
 
-@contextlib.contextmanager
-def _native_stderr_silenced() -> Iterator[None]:
-    """Hide the C++ setup chatter MediaPipe writes straight to file descriptor 2.
+class _StderrSilencer:
+    """Hides the C++ setup chatter MediaPipe writes straight to file descriptor 2.
 
-    Only around model creation and the first frame; set LIFTCHECK_NATIVE_LOGS=1 to see it.
+    Used around model creation and the first frames only; set LIFTCHECK_NATIVE_LOGS=1 to
+    see it. File descriptor 2 belongs to the whole process and the people search creates
+    its landmarker in another thread, so silencing is counted under a lock: the first to
+    enter redirects it, the last to leave puts it back. (Two independent save/restore
+    pairs interleaving would let chatter through or leave stderr pointing at /dev/null.)
     """
-    if os.environ.get("LIFTCHECK_NATIVE_LOGS") == "1":
-        yield
-        return
-    try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except OSError:  # no real stderr (embedded): nothing to hide
-        yield
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._depth = 0
+        self._saved: int | None = None
+
+    @contextlib.contextmanager
+    def __call__(self) -> Iterator[None]:
+        if os.environ.get("LIFTCHECK_NATIVE_LOGS") == "1":
+            yield
+            return
+        self._enter()
+        try:
+            yield
+        finally:
+            self._leave()
+
+    def _enter(self) -> None:
+        with self._lock:
+            self._depth += 1
+            if self._depth > 1:
+                return
+            try:
+                sys.stderr.flush()
+                saved = os.dup(2)
+            except (OSError, ValueError):  # no real stderr (embedded): nothing to hide
+                return
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 2)
+            os.close(devnull)
+            self._saved = saved
+
+    def _leave(self) -> None:
+        with self._lock:
+            self._depth -= 1
+            if self._depth > 0 or self._saved is None:
+                return
+            os.dup2(self._saved, 2)
+            os.close(self._saved)
+            self._saved = None
+
+
+_native_stderr_silenced = _StderrSilencer()
 
 
 class PoseEstimator:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -67,3 +68,41 @@ def test_demo_runs_without_camera_or_video() -> None:
     out = _run("demo")
     assert out.returncode == 0, out.stderr
     assert "3 lifts" in out.stdout
+
+
+_SILENCER_RACE = """
+import os, threading
+from liftcheck.pose import _native_stderr_silenced as quiet
+
+a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+
+def a():
+    with quiet():
+        a_in.set()
+        b_in.wait()
+    a_out.set()
+
+def b():
+    a_in.wait()
+    with quiet():
+        b_in.set()
+        a_out.wait()
+        os.write(2, b"hidden\\n")  # A has left, B is still silencing
+
+threads = [threading.Thread(target=a), threading.Thread(target=b)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+os.write(2, b"shown\\n")
+"""
+
+
+def test_native_stderr_silencing_from_two_threads_hides_only_while_either_is_inside() -> None:
+    """The scout thread and the main thread silence fd 2 in overlapping windows: chatter inside either
+    window stays hidden and stderr works again once both have left (a plain save/restore pair per
+    thread gets both wrong)."""
+    env = {k: v for k, v in os.environ.items() if k != "LIFTCHECK_NATIVE_LOGS"}
+    out = subprocess.run([sys.executable, "-c", _SILENCER_RACE], capture_output=True, text=True, timeout=60, env=env)
+    assert out.returncode == 0, out.stderr
+    assert out.stderr == "shown\n"
