@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -259,50 +259,86 @@ def _prefetch(frames: Iterator, depth: int = 4) -> Iterator:
             thread.join(timeout=0.05)
 
 
+class _Behind:
+    """Does ``work(item)`` for each item, in order, in a thread of its own behind the caller.
+
+    On two cores the pose model keeps one busy; what follows it (angles, lifts, verdicts,
+    drawing, encoding) runs here, on the other, instead of after it. The queue is short:
+    memory stays a few frames, and a slow stage slows the caller rather than piling frames
+    up. An error in the thread is raised in the caller, at its next ``put`` or at ``close``.
+    """
+
+    def __init__(self, work: Callable[[Any], None], name: str, depth: int = 8) -> None:
+        self._work = work
+        self._queue: queue.Queue = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._dropping = False
+        self._thread: threading.Thread | None = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is _END:
+                return
+            if self._error is not None or self._dropping:
+                continue  # keep draining so the caller never blocks on a dead stage
+            try:
+                self._work(item)
+            except BaseException as exc:  # raised in the caller by put() or close()
+                self._error = exc
+
+    def put(self, item: Any) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put(item)
+
+    def close(self, *, finish: bool = True) -> None:
+        """Wait for the thread to end: after the queued items (``finish``), or dropping them.
+
+        With ``finish`` a failure in the thread is raised here; without (the caller is
+        already failing or cancelled) it is not, so it cannot hide the caller's own.
+        """
+        if self._thread is None:
+            return
+        self._dropping = not finish
+        self._queue.put(_END)
+        self._thread.join()
+        self._thread = None
+        if finish and self._error is not None:
+            raise self._error
+
+
+_END = object()
+
+
 class _OverlayWriter:
     """Draws the overlay and encodes the annotated video in a thread, behind the analysis.
 
-    Drawing and H.264 encoding release the GIL, so on two cores they run beside the pose
-    model instead of after it. The queue is short: memory stays a few frames, and a slow
-    encoder slows the analysis rather than piling frames up.
+    Drawing and H.264 encoding release the GIL, so they run beside the pose model.
     """
 
     def __init__(self, path: str | Path, fps_hint: float, depth: int = 8) -> None:
         from liftcheck.video import VideoWriter
 
         self._writer = VideoWriter(path, fps_hint=fps_hint)
-        self._queue: queue.Queue = queue.Queue(maxsize=depth)
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="liftcheck-annotate", daemon=True)
-        self._thread.start()
+        self._behind = _Behind(self._draw_and_write, name="liftcheck-annotate", depth=depth)
 
-    def _run(self) -> None:
+    def _draw_and_write(self, item: tuple[np.ndarray, PoseFrame, Angles, Hud, float]) -> None:
         from liftcheck import draw
 
-        while True:
-            item = self._queue.get()
-            if item is None:
-                return
-            if self._error is not None:
-                continue  # keep draining so the analysis never blocks on a dead writer
-            rgb, pose, angles, hud, t_s = item
-            try:
-                self._writer.write(draw.draw_overlay(rgb, pose, angles, hud), t_s)
-            except BaseException as exc:  # raised in the analysis thread by write() or close()
-                self._error = exc
+        rgb, pose, angles, hud, t_s = item
+        self._writer.write(draw.draw_overlay(rgb, pose, angles, hud), t_s)
 
     def write(self, rgb: np.ndarray, pose: PoseFrame, angles: Angles, hud: Hud, t_s: float) -> None:
-        if self._error is not None:
-            raise self._error
-        self._queue.put((rgb, pose, angles, hud, t_s))
+        self._behind.put((rgb, pose, angles, hud, t_s))
 
     def close(self) -> None:
         """Finish the video (waits for the frames queued); raises what went wrong in the thread."""
-        self._queue.put(None)
-        self._thread.join()
-        self._writer.close()
-        if self._error is not None:
-            raise self._error
+        try:
+            self._behind.close()
+        finally:
+            self._writer.close()
 
 
 def analyze_video(
@@ -340,21 +376,31 @@ def analyze_video(
         estimator = owned.detect
     engine = Engine(estimator, config, keep_thumbnails=thumbnails)
     writer = _OverlayWriter(annotated_path, fps_hint=min(info.fps or 30.0, rate or 30.0)) if annotated_path else None
+
+    def follow_up(item: tuple[np.ndarray, float, PoseFrame]) -> None:
+        rgb, t_s, pose = item
+        result = engine.step(rgb, t_s, pose)
+        if writer is not None:
+            writer.write(rgb, result.pose, result.angles, engine.hud(), t_s)
+
+    # This thread decodes nothing and judges nothing: it feeds the pose model. Decoding runs
+    # ahead of it in one thread, the engine (and the annotated video) behind it in others.
+    behind = _Behind(follow_up, name="liftcheck-engine", depth=4)
     frames = 0
     last_t = 0.0
     try:
         for frame in _prefetch(iter(reader)):
             if cancel is not None and cancel.is_set():
                 raise AnalysisCancelled(f"analysis of {source_name or path.name} cancelled")
-            result = engine.step(frame.rgb, frame.t_s)
+            behind.put((frame.rgb, frame.t_s, estimator(frame.rgb, frame.t_s)))
             frames += 1
             last_t = frame.t_s
-            if writer is not None:
-                writer.write(frame.rgb, result.pose, result.angles, engine.hud(), frame.t_s)
             if progress is not None:
                 progress(Progress(frames, expected, frame.t_s, info.duration_s))
+        behind.close()
         engine.finish()
     finally:
+        behind.close(finish=False)  # after a failure or a cancel: drop what is queued
         reader.close()
         if owned is not None:
             owned.close()

@@ -8,7 +8,8 @@ from pathlib import Path
 import av
 import pytest
 
-from liftcheck.pipeline import AnalysisCancelled, LiveSession, Progress, analyze_video
+from liftcheck.landmarks import PoseFrame
+from liftcheck.pipeline import AnalysisCancelled, Engine, LiveSession, Progress, _Behind, analyze_video
 from liftcheck.video import VideoError, VideoReader
 
 CLIP = "deadlift_oblique_01.mp4"  # two lifts, 6.7 s, 24 fps: the quickest real clip with lifts
@@ -172,3 +173,58 @@ def test_live_processor_counts_frames_skipped_upstream() -> None:
         processor.on_frame(vf)
     assert processor.frames_processed == 6
     assert processor.frames_skipped_upstream == 4 and processor.frames_dropped == 4
+
+
+def test_work_behind_runs_in_order_and_hands_its_failure_to_the_caller() -> None:
+    """The engine and the annotated video run in threads behind the pose model: items are handled in
+    order, a failure there reaches the caller at its next put or at close, and closing after the
+    caller's own failure drops what is queued without raising over it."""
+    done: list[int] = []
+    behind = _Behind(done.append, name="test-behind", depth=2)
+    for i in range(50):
+        behind.put(i)
+    behind.close()
+    assert done == list(range(50))
+
+    def fail_at_3(item: int) -> None:
+        if item == 3:
+            raise OSError("No space left on device")
+
+    failing = _Behind(fail_at_3, name="test-failing", depth=2)
+    with pytest.raises(OSError, match="No space"):
+        for i in range(1000):
+            failing.put(i)
+        failing.close()
+    failing.close(finish=False)  # the caller's cleanup: quiet, and the thread is gone
+
+    gate = threading.Event()
+    slow: list[int] = []
+    dropping = _Behind(lambda item: (gate.wait(), slow.append(item)), name="test-dropping", depth=8)
+    for i in range(5):
+        dropping.put(i)
+    threading.Timer(0.3, gate.set).start()  # the first item finishes only once close() has begun
+    dropping.close(finish=False)
+    assert slow == [0]  # what was still queued was dropped, not worked through
+
+
+def test_a_failure_behind_the_pose_model_ends_the_analysis_with_it(clip: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """If judging a frame fails in the engine thread, analyze_video raises that error, promptly: the
+    pose model stops within a few frames instead of running to the end of the video."""
+    calls = {"step": 0, "pose": 0}
+    real_step = Engine.step
+
+    def step(self, rgb, t_s, pose=None):  # type: ignore[no-untyped-def]
+        calls["step"] += 1
+        if calls["step"] == 10:
+            raise ValueError("broken frame")
+        return real_step(self, rgb, t_s, pose)
+
+    monkeypatch.setattr(Engine, "step", step)
+
+    def estimator(rgb, t_s):  # type: ignore[no-untyped-def]
+        calls["pose"] += 1
+        return PoseFrame.empty(t_s, (rgb.shape[1], rgb.shape[0]))
+
+    with pytest.raises(ValueError, match="broken frame"):
+        analyze_video(clip, estimator=estimator)
+    assert calls["pose"] < 30  # of 161 frames
