@@ -607,7 +607,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
 
     print("3. what the annotated video adds, ms per analysed frame: draw = draw.draw_overlay,")
-    print("   encode = VideoWriter.write and close (RGB to yuv420p and libx264, in the analysis thread)")
+    print("   encode = VideoWriter.write and close (RGB to yuv420p and libx264, in the annotate thread)")
     rows = []
     for model in args.models:
         for clip in clips:
@@ -654,9 +654,10 @@ def main(argv: list[str] | None = None) -> int:
     print("   verdicts, thumbnails and report, replayed on the recorded poses; sequential = decode + inference +")
     print("   own code, the cost with no overlap. Inside the analysis: detect = PoseEstimator.detect (vs alone: its")
     print("   slowdown against inference alone, CPU shared with decoding), wait = main thread waiting for the decode")
-    print("   thread's next frame, rest = the remainder (own code and glue); saved = sequential - analysis (what the")
-    print("   prefetch thread won; runs in different processes differ by a few ms); cores = CPU s / wall s, inference")
-    print("   alone / analysis; others = cores other processes used, inference / analysis run")
+    print("   thread's next frame, rest = the remainder (handing frames to the engine thread); saved =")
+    print("   sequential - analysis (what the threads won; runs in different processes differ by a few ms);")
+    print("   cores = CPU s / wall s, inference alone / analysis; others = cores other processes used,")
+    print("   inference / analysis run")
     rows = []
     for model in args.models:
         for clip in clips:
