@@ -115,8 +115,9 @@ class PeopleConfig:
     # Looking for a second person: a full multi-person search (the landmarker in image mode)
     # in a thread beside the analysis, every scout_every_s for the first scout_fast_for_s
     # (people in view are usually there from the start), then every scout_every_slow_s.
-    # Each search costs about 50 ms; on the 2-core test machine searching twice a second
-    # slowed the analysis by 10-15%, every 2 s by a few per cent (benchmarks/throughput.py).
+    # Each search costs about 50 ms of the second core. Searching twice a second throughout
+    # slowed the analysis by 10-15% on the 2-core test machine; at these settings, runs with
+    # and without the search differ by less than the machine's run-to-run noise.
     # It found the second person in the two-person clip within 1 s and never saw a distinct
     # second person in the 19 one-person clips (our measurement at confidence 0.5; at 0.3 it
     # saw ghosts).

@@ -133,6 +133,35 @@ def streamlit_server(env: dict[str, str], log_path: Path, start_timeout_s: float
         _stop(process)
 
 
+def sync_playwright():  # type: ignore[no-untyped-def]
+    """Playwright's ``sync_playwright``; skips the test without the package (fails in CI, where it must be)."""
+    try:
+        from playwright.sync_api import sync_playwright as start
+    except ImportError:
+        if os.environ.get("CI"):
+            pytest.fail("the playwright package is missing in CI (it is in the dev extra)", pytrace=False)
+        pytest.skip("the playwright package is not installed (pip install -e '.[dev]')")
+    return start
+
+
+@contextmanager
+def chromium_tab(extra_args: list[str] | None = None) -> Iterator:  # type: ignore[type-arg]
+    """A tab in a fresh headless Chromium, 1280x900; fails the test if the page raised a JavaScript error."""
+    with sync_playwright()() as p:
+        browser = p.chromium.launch(
+            executable_path=find_chromium(), args=CHROMIUM_ARGS + (extra_args or []), headless=True
+        )
+        try:
+            tab = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+            tab.set_default_timeout(30_000)
+            js_errors: list[str] = []
+            tab.on("pageerror", lambda exc: js_errors.append(str(exc)))
+            yield tab
+            assert not js_errors, f"JavaScript errors in the page: {js_errors}"
+        finally:
+            browser.close()
+
+
 def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
     """A full-page PNG in artifacts/screenshots/.
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import random
 import re
 import time
@@ -10,7 +9,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_helpers import CHROMIUM_ARGS, StreamlitServer, find_chromium, screenshot, streamlit_server
+from browser_helpers import (
+    CHROMIUM_ARGS,
+    StreamlitServer,
+    find_chromium,
+    screenshot,
+    streamlit_server,
+    sync_playwright,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(480)]
 
@@ -31,20 +37,10 @@ NETWORK_RESOURCE = re.compile(
 )
 
 
-def _sync_playwright():  # type: ignore[no-untyped-def]
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        if os.environ.get("CI"):
-            pytest.fail("the playwright package is missing in CI (it is in the dev extra)", pytrace=False)
-        pytest.skip("the playwright package is not installed (pip install -e '.[dev]')")
-    return sync_playwright
-
-
 @pytest.fixture(scope="module")
 def server(model_dir: Path, samples_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StreamlitServer]:
     find_chromium()  # skip (or fail in CI) before paying for a server start
-    _sync_playwright()
+    sync_playwright()
     tmp = tmp_path_factory.mktemp("browser")
     env = {
         "LIFTCHECK_MODEL_DIR": str(model_dir),
@@ -58,7 +54,7 @@ def server(model_dir: Path, samples_dir: Path, tmp_path_factory: pytest.TempPath
 @pytest.fixture(scope="module")
 def browser(server: StreamlitServer):  # type: ignore[no-untyped-def]
     executable = find_chromium()
-    with _sync_playwright()() as p:
+    with sync_playwright()() as p:
         chromium = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
         try:
             yield chromium

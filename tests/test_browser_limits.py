@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_helpers import CHROMIUM_ARGS, StreamlitServer, find_chromium, screenshot, streamlit_server
-from test_browser import ERROR_ALERT, _grid_rows, _nav, _no_exception, _open_app, _sync_playwright, _wait_for_result
+from browser_helpers import StreamlitServer, chromium_tab, find_chromium, screenshot, streamlit_server, sync_playwright
+from test_browser import ERROR_ALERT, _grid_rows, _nav, _no_exception, _open_app, _wait_for_result
 
 from liftcheck.looping import encode_loop, loop_video
 
@@ -54,7 +54,7 @@ def app_tmp(tmp: Path) -> Path:
 @pytest.fixture(scope="module")
 def server(model_dir: Path, samples_dir: Path, tmp: Path, app_tmp: Path) -> Iterator[StreamlitServer]:
     find_chromium()
-    _sync_playwright()
+    sync_playwright()
     env = {
         "LIFTCHECK_MODEL_DIR": str(model_dir),
         "LIFTCHECK_SAMPLES_DIR": str(samples_dir),
@@ -68,19 +68,8 @@ def server(model_dir: Path, samples_dir: Path, tmp: Path, app_tmp: Path) -> Iter
 
 @pytest.fixture
 def page(server: StreamlitServer):  # type: ignore[no-untyped-def]
-    executable = find_chromium()
-    with _sync_playwright()() as p:
-        chromium = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
-        context = chromium.new_context(viewport={"width": 1280, "height": 900})
-        tab = context.new_page()
-        tab.set_default_timeout(30_000)
-        errors: list[str] = []
-        tab.on("pageerror", lambda exc: errors.append(str(exc)))
-        try:
-            yield tab
-        finally:
-            chromium.close()
-        assert not errors, f"JavaScript errors in the page: {errors}"
+    with chromium_tab() as tab:
+        yield tab
 
 
 def _history_names(page) -> str:  # type: ignore[no-untyped-def]
@@ -98,6 +87,8 @@ def test_a_file_over_the_upload_limit_is_refused_with_the_limit_named(page, serv
     page.set_input_files("input[type=file]", files=[{"name": "huge.mp4", "mimeType": "video/mp4", "buffer": too_big}])
     message = page.get_by_text(re.compile(rf"must be {LIMIT_MB}(\.0)?\s*MB or smaller", re.IGNORECASE))
     message.first.wait_for(timeout=30_000)
+    # The uploader's own reason is a tooltip; the page states the limit where it can be read.
+    page.get_by_text(f"Videos up to {LIMIT_MB} MB").wait_for(state="visible")
     screenshot(page, "10-over-the-limit")
     _no_exception(page, server)
     assert page.locator('[data-testid="stProgress"]').count() == 0, "nothing may be analysed"

@@ -7,7 +7,6 @@ annotated frames the app sends back.
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections.abc import Iterator
@@ -15,12 +14,13 @@ from pathlib import Path
 
 import pytest
 from browser_helpers import (
-    CHROMIUM_ARGS,
     StreamlitServer,
+    chromium_tab,
     fake_camera_args,
     find_chromium,
     screenshot,
     streamlit_server,
+    sync_playwright,
     write_fake_camera,
 )
 
@@ -43,16 +43,6 @@ START_BUTTON = re.compile(r"^\s*start\s*$", re.IGNORECASE)
 STOP_BUTTON = re.compile(r"^\s*stop\s*$", re.IGNORECASE)
 
 
-def _sync_playwright():  # type: ignore[no-untyped-def]
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        if os.environ.get("CI"):
-            pytest.fail("the playwright package is missing in CI (it is in the dev extra)", pytrace=False)
-        pytest.skip("the playwright package is not installed (pip install -e '.[dev]')")
-    return sync_playwright
-
-
 @pytest.fixture(scope="module")
 def fake_camera(samples_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     clip = samples_dir / CLIP
@@ -66,7 +56,7 @@ def fake_camera(samples_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 @pytest.fixture(scope="module")
 def server(model_dir: Path, samples_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StreamlitServer]:
     find_chromium()  # skip (or fail in CI) before paying for a server start
-    _sync_playwright()
+    sync_playwright()
     tmp = tmp_path_factory.mktemp("live-browser")
     env = {
         "LIFTCHECK_MODEL_DIR": str(model_dir),
@@ -80,21 +70,8 @@ def server(model_dir: Path, samples_dir: Path, tmp_path_factory: pytest.TempPath
 
 @pytest.fixture
 def page(server: StreamlitServer, fake_camera: Path):  # type: ignore[no-untyped-def]
-    executable = find_chromium()
-    with _sync_playwright()() as p:
-        browser = p.chromium.launch(
-            executable_path=executable, args=CHROMIUM_ARGS + fake_camera_args(fake_camera), headless=True
-        )
-        try:
-            context = browser.new_context(viewport={"width": 1280, "height": 900})
-            tab = context.new_page()
-            tab.set_default_timeout(30_000)
-            js_errors: list[str] = []
-            tab.on("pageerror", lambda exc: js_errors.append(str(exc)))
-            yield tab
-            assert not js_errors, f"JavaScript errors in the page: {js_errors}"
-        finally:
-            browser.close()
+    with chromium_tab(fake_camera_args(fake_camera)) as tab:
+        yield tab
 
 
 def _check_healthy(page, server: StreamlitServer) -> None:  # type: ignore[no-untyped-def]

@@ -28,8 +28,14 @@ def page() -> None:
         "liftcheck finds each lift and tells you how you bent, how far your trunk went forward and whether "
         "you twisted."
     )
-    # The size limit (server.maxUploadSize in .streamlit/config.toml) is shown by the uploader itself.
     uploaded = st.file_uploader("Video of your lift", type=list(VIDEO_TYPES), key="upload")
+    # The browser refuses a file over server.maxUploadSize before the app sees it, and the
+    # uploader then only marks it red (its reason shows on hover): say the limit in plain sight.
+    limit_mb = st.get_option("server.maxUploadSize")
+    st.caption(
+        f"Videos up to {limit_mb} MB ({', '.join(VIDEO_TYPES)}). A file marked red was refused: "
+        "point at it to see why."
+    )
     with st.expander("No video at hand? Try a sample"):
         folder = samples_dir()
         clips = sorted(p.name for p in folder.glob("*.mp4")) if folder else []
