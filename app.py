@@ -5,8 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from liftcheck.ui import history, live, upload
+from liftcheck.ui.common import enable_thread_dumps
 
 st.set_page_config(page_title="liftcheck", page_icon="🏋️", layout="wide")
+enable_thread_dumps()
 
 pages = st.navigation(
     [

@@ -7,6 +7,7 @@ same order, so a lift found live is the lift the file analysis finds.
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import queue
 import threading
@@ -26,6 +27,8 @@ from liftcheck.rules import RepVerdict, judge
 
 if TYPE_CHECKING:
     from liftcheck.draw import Hud
+
+_log = logging.getLogger(__name__)
 
 
 THUMBNAIL_SIDE_PX = 320
@@ -569,6 +572,9 @@ class LiveProcessor:
         self.frames_in = 0
         self.frames_processed = 0
         self.frames_dropped_busy = 0
+        # Frames whose analysis raised: sent back as they came, counted, and the last error kept for the page.
+        self.frames_failed = 0
+        self.last_error = ""
         # streamlit-webrtc's async mode already skips frames that queue up behind a slow one and
         # hands over only the newest; those gaps show in the camera's timestamps.
         self.frames_skipped_upstream = 0
@@ -583,7 +589,7 @@ class LiveProcessor:
 
     @property
     def frames_dropped(self) -> int:
-        return self.frames_dropped_busy + self.frames_skipped_upstream
+        return self.frames_dropped_busy + self.frames_skipped_upstream + self.frames_failed
 
     def _count_skipped(self, t_s: float) -> None:
         if self._last_t is not None:
@@ -626,8 +632,13 @@ class LiveProcessor:
             self._last_out = out
             self.process_times_s.append(time.perf_counter() - started)
             return out
-        except Exception:  # noqa: BLE001 - the media thread must survive one bad frame
-            self.frames_dropped_busy += 1
+        except Exception as exc:  # noqa: BLE001 - the media thread must survive one bad frame
+            self.frames_failed += 1
+            self.last_error = f"{type(exc).__name__}: {exc}"
+            if self.frames_failed == 1 or self.frames_failed % 100 == 0:  # the log says it, without a flood
+                _log.warning(
+                    "live frame %d could not be analysed (%d so far)", self.frames_in, self.frames_failed, exc_info=exc
+                )
             return frame
         finally:
             self._busy.release()

@@ -16,6 +16,7 @@ while it goes back to tracking one.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sys
 import threading
@@ -33,6 +34,8 @@ from liftcheck.config import DEFAULT_CONFIG, PeopleConfig
 from liftcheck.landmarks import N_LANDMARKS, PoseFrame
 from liftcheck.models import DEFAULT_VARIANT, check_variant, read_verified, resolve_model
 from liftcheck.people import PersonTracker, distinct_people
+
+_log = logging.getLogger(__name__)
 
 # A scout's answer is collected this long after it was sent, whatever the machine's speed,
 # so the same video always switches to tracking two at the same frame.
@@ -126,6 +129,7 @@ class PoseEstimator:
         self._pending: tuple[Future[int], float] | None = None
         self._next_scout_t = 0.0
         self._several_seen_t = 0.0
+        self._search_failed = ""
 
     def _video_landmarker(self, num_poses: int) -> PoseLandmarker:
         detection, tracking = self._confidence
@@ -161,7 +165,13 @@ class PoseEstimator:
 
     def notes(self) -> list[str]:
         """What the report should say about who was followed (nothing when one person was in view)."""
-        return self.tracker.notes() if self.tracker is not None else []
+        notes = self.tracker.notes() if self.tracker is not None else []
+        if self._search_failed:
+            notes.append(
+                f"The search for other people in the picture failed ({self._search_failed}), so liftcheck "
+                "followed whoever it found first. Check the skeleton in the annotated video is on the right person."
+            )
+        return notes
 
     def detect(self, rgb: np.ndarray, t_s: float) -> PoseFrame:
         """The pose in one upright (H, W, 3) uint8 RGB frame shown at ``t_s`` seconds."""
@@ -174,7 +184,13 @@ class PoseEstimator:
         self._last_ms = t_ms
         height, width = rgb.shape[:2]
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
-        if self.people is not None and self._multi is None and self._pending is None and t_s >= self._next_scout_t:
+        if (
+            self.people is not None
+            and self._multi is None
+            and self._pending is None
+            and not self._search_failed
+            and t_s >= self._next_scout_t
+        ):
             self._send_scout(image, t_s)
         landmarker = self._multi if self._multi is not None else self._landmarker
         if self._quiet_frames > 0:
@@ -224,8 +240,13 @@ class PoseEstimator:
         assert self.people is not None
         if self._pending is not None and t_s >= self._pending[1]:
             # Waiting here (rarely needed) keeps the switch at the same frame on any machine.
-            found = self._pending[0].result()
-            self._pending = None
+            future, self._pending = self._pending[0], None
+            try:
+                found = future.result()
+            except Exception as exc:  # noqa: BLE001 - the search is an extra: the lifter's own tracking goes on
+                self._search_failed = f"{type(exc).__name__}: {exc}"
+                _log.warning("people search stopped: %s", self._search_failed, exc_info=exc)
+                return
             if found >= 2 and self._multi is None:
                 self._multi = self._video_landmarker(self.people.max_people)
                 self._quiet_frames = 3

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -64,6 +65,25 @@ class StreamlitServer:
         except OSError:
             return "(no server output)"
         return text[-tail_chars:]
+
+    def thread_dump(self, keep: tuple[str, ...] = ("liftcheck", "mediapipe", "streamlit_webrtc", "aiortc")) -> str:
+        """The stacks of the server's threads that run ``keep`` code (the app prints all of them on SIGUSR1)."""
+        if self.process.poll() is not None or not hasattr(signal, "SIGUSR1"):
+            return "(the server is not running)"
+        try:
+            before = len(self.log_path.read_bytes())
+        except OSError:
+            before = 0
+        os.kill(self.process.pid, signal.SIGUSR1)
+        time.sleep(1.5)
+        try:
+            dump = self.log_path.read_bytes()[before:].decode(errors="replace")
+        except OSError:
+            return "(no server output)"
+        blocks = re.split(r"\n(?=(?:Current thread|Thread) 0x)", dump.strip())
+        kept = [b.strip() for b in blocks if any(word in b for word in keep)]
+        idle = len(blocks) - len(kept)
+        return "\n\n".join(kept) + f"\n({idle} other threads: Streamlit, Tornado, file watchers)"
 
 
 def _healthy(url: str) -> bool:

@@ -143,3 +143,30 @@ def test_video_is_kept_only_when_asked(data_dir: Path, monkeypatch: pytest.Monke
     assert not oldest.has_video and store.load_video(oldest.id) is None
     video = store.load_video(newest.id)
     assert newest.has_video and video is not None and video[4:8] == b"ftyp"
+
+
+@pytest.mark.skipif(not hasattr(__import__("signal"), "SIGUSR1"), reason="no SIGUSR1 on this platform")
+def test_sigusr1_prints_every_thread_even_while_stderr_is_silenced() -> None:
+    """The README's way to see where a stuck server waits: it must get through MediaPipe's hidden stderr too."""
+    import subprocess
+    import sys
+
+    script = """
+import os, signal, threading, time
+from liftcheck.ui.common import enable_thread_dumps
+from liftcheck.pose import _native_stderr_silenced
+enable_thread_dumps()
+enable_thread_dumps()  # the app calls it on every rerun: once is what counts
+stop = threading.Event()
+def waiting_worker():
+    stop.wait(30)
+threading.Thread(target=waiting_worker, name="worker").start()
+with _native_stderr_silenced():
+    os.kill(os.getpid(), signal.SIGUSR1)
+    time.sleep(0.5)
+stop.set()
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count("Current thread 0x") == 1, done.stderr
+    assert "in waiting_worker" in done.stderr, done.stderr

@@ -71,7 +71,39 @@ def server(model_dir: Path, samples_dir: Path, tmp_path_factory: pytest.TempPath
 @pytest.fixture
 def page(server: StreamlitServer, fake_camera: Path):  # type: ignore[no-untyped-def]
     with chromium_tab(fake_camera_args(fake_camera)) as tab:
+        # streamlit-webrtc logs its connection steps to the console (in its iframe): kept for a failure message.
+        console: list[str] = []
+        tab.on("console", lambda message: console.append(f"{message.type}: {message.text}"[:300]))
+        tab.liftcheck_console = console
         yield tab
+
+
+def _diagnosis(page, server: StreamlitServer) -> str:  # type: ignore[no-untyped-def]
+    """What a failure message needs: what the page shows, the WebRTC steps, and where the server's threads are."""
+    try:
+        main = page.locator('[data-testid="stMain"]').inner_text(timeout=5000)
+    except Exception as exc:  # noqa: BLE001 - a diagnosis must not fail
+        main = f"(could not read the page: {exc})"
+    console = getattr(page, "liftcheck_console", [])
+    steps = [line for line in console if re.search(r"state|ice|error|fail|track|offer|answer", line, re.IGNORECASE)]
+    connected = any("connectionstatechange connected" in line for line in console)
+    if "Frames analysed" in main:
+        where = "the live panel is up: connected, and the app's callback has made its processor (model loaded)"
+    elif "Waiting for the camera" in main:
+        where = "connected, but no frame has reached the app's callback yet, or the model is still loading"
+    elif connected:
+        where = "the browser reached 'connected', but the page never showed the live panel (no rerun with playing)"
+    else:
+        where = "the WebRTC connection never reached 'connected' in the browser"
+    log = server.output(3000)  # before the thread dump adds to it
+    # CI shows the end of a long message: the state goes last.
+    return (
+        f"--- server threads ---\n{server.thread_dump()}\n--- server output ---\n{log}\n"
+        f"--- the page ---\n{main[-2000:]}\n"
+        f"--- browser console (WebRTC steps, last 30 of {len(steps)}) ---\n"
+        + "\n".join(steps[-30:])
+        + f"\n--- state: {where}"
+    )
 
 
 def _check_healthy(page, server: StreamlitServer) -> None:  # type: ignore[no-untyped-def]
@@ -113,7 +145,7 @@ def _wait(page, server: StreamlitServer, what: str, timeout_s: float, done, shot
         _check_healthy(page, server)
         page.wait_for_timeout(500)
     screenshot(page, f"live-timeout-{shot}")
-    pytest.fail(f"{what} within {timeout_s:.0f} s\n--- server output ---\n{server.output()}")
+    pytest.fail(f"{what} within {timeout_s:.0f} s\n{_diagnosis(page, server)}")
 
 
 # Runs inside the component iframe on its <video>: whether it shows frames, whether time moves on,

@@ -183,3 +183,30 @@ def test_one_person_on_video_looking_for_others_changes_nothing(samples_dir: Pat
             assert np.array_equal(a.xy_px, b.xy_px, equal_nan=True)
         assert looking.tracker is not None and looking.tracker.most_in_view == 1
         assert looking.notes() == []
+
+
+def test_a_failing_people_search_stops_searching_and_says_so_the_lifter_is_still_tracked(
+    samples_dir: Path, model_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The search runs in another thread: its error must neither stop the lifter's tracking nor repeat every frame."""
+    from liftcheck.pose import PoseEstimator
+    from liftcheck.video import VideoReader
+
+    calls = []
+
+    def broken(image: object) -> int:
+        calls.append(image)
+        raise RuntimeError("no memory for a second landmarker")
+
+    model = model_dir / "pose_landmarker_full.task"
+    with (
+        PoseEstimator("full", model_path=model) as estimator,
+        VideoReader(samples_dir / "deadlift_side_02.mp4", max_fps=10) as reader,
+    ):
+        estimator._count_people = broken  # type: ignore[method-assign]
+        found = [estimator.detect(frame.rgb, frame.t_s).detected for i, frame in enumerate(reader) if i < 30]
+        notes = estimator.notes()
+    assert len(calls) == 1, f"the search was sent {len(calls)} times after failing"
+    assert sum(found) >= 25, f"the lifter was found in only {sum(found)} of 30 frames"
+    assert len(notes) == 1 and "no memory for a second landmarker" in notes[0] and "failed" in notes[0]
+    assert "people search stopped" in caplog.text

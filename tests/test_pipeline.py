@@ -175,6 +175,35 @@ def test_live_processor_counts_frames_skipped_upstream() -> None:
     assert processor.frames_skipped_upstream == 4 and processor.frames_dropped == 4
 
 
+def test_live_processor_survives_failing_frames_counts_them_and_logs_once(caplog: pytest.LogCaptureFixture) -> None:
+    """A frame whose analysis raises goes back as it came; the page can say how many failed and why."""
+    from fractions import Fraction
+
+    import numpy as np
+
+    from liftcheck.landmarks import PoseFrame
+    from liftcheck.pipeline import LiveProcessor
+
+    def flaky(rgb: np.ndarray, t_s: float) -> PoseFrame:
+        if 0.05 < t_s < 0.2:
+            raise RuntimeError("the model gave up on this frame")
+        return PoseFrame.empty(t_s, (64, 48))
+
+    processor = LiveProcessor(LiveSession(estimator=flaky))
+    returned = []
+    for pts in range(10):
+        vf = av.VideoFrame.from_ndarray(np.zeros((48, 64, 3), np.uint8), format="rgb24")
+        vf.pts, vf.time_base = pts, Fraction(1, 30)
+        returned.append((vf, processor.on_frame(vf)))
+    failed = [i for i, (sent, back) in enumerate(returned) if back is sent]
+    assert failed == [2, 3, 4, 5], failed  # t = 0.067 .. 0.167 s
+    assert processor.frames_failed == 4 and processor.frames_processed == 6 and processor.frames_dropped == 4
+    assert processor.last_error == "RuntimeError: the model gave up on this frame"
+    logged = [r for r in caplog.records if "could not be analysed" in r.getMessage()]
+    assert len(logged) == 1 and logged[0].exc_info is not None
+    assert processor.stop().frames_analysed == 6
+
+
 def test_work_behind_runs_in_order_and_hands_its_failure_to_the_caller() -> None:
     """The engine and the annotated video run in threads behind the pose model: items are handled in
     order, a failure there reaches the caller at its next put or at close, and closing after the

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import secrets
 import shutil
+import signal
 import tempfile
 import threading
 import time
@@ -236,3 +238,24 @@ def run_analysis(
         video=video if settings.keep_video else None,
     )
     return Result(report=data, thumbnails=dict(report.thumbnails), video=video, session_id=session_id)
+
+
+_thread_dump_file: object | None = None
+
+
+def enable_thread_dumps() -> None:
+    """``kill -USR1 <server pid>`` prints every thread's stack to the server's stderr (once per process).
+
+    For a live view that stops moving: it shows where each thread waits. It writes to a copy
+    of stderr taken now, so it still gets through while MediaPipe's set-up chatter is hidden.
+    Not on Windows (no SIGUSR1).
+    """
+    global _thread_dump_file
+    if _thread_dump_file is not None or not hasattr(signal, "SIGUSR1"):
+        return
+    try:
+        dump_file = os.fdopen(os.dup(2), "w")
+        faulthandler.register(signal.SIGUSR1, file=dump_file, all_threads=True)
+    except (OSError, ValueError, RuntimeError):  # no stderr to copy, or a runtime without signals
+        return
+    _thread_dump_file = dump_file

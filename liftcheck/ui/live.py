@@ -95,6 +95,11 @@ def _live_panel(holder: _Holder, speak: bool) -> None:
     cols[0].metric("Lifts", len(lifts))
     cols[1].metric("Frames analysed", processor.frames_processed)
     cols[2].metric("Frames dropped", processor.frames_dropped)
+    if processor.frames_failed:
+        st.warning(
+            f"{processor.frames_failed} camera frames could not be analysed and are left out; the last error: "
+            f"{processor.last_error}. Lifts during them are not counted."
+        )
     if not lifts and processor.last_framing:
         st.warning(processor.last_framing)
     for item in reversed(lifts):

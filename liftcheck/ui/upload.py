@@ -33,8 +33,7 @@ def page() -> None:
     # uploader then only marks it red (its reason shows on hover): say the limit in plain sight.
     limit_mb = st.get_option("server.maxUploadSize")
     st.caption(
-        f"Videos up to {limit_mb} MB ({', '.join(VIDEO_TYPES)}). A file marked red was refused: "
-        "point at it to see why."
+        f"Videos up to {limit_mb} MB ({', '.join(VIDEO_TYPES)}). A file marked red was refused: point at it to see why."
     )
     with st.expander("No video at hand? Try a sample"):
         folder = samples_dir()
