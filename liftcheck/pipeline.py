@@ -480,6 +480,11 @@ class LiveFrame:
     extras: dict[str, object] = field(default_factory=dict)
 
 
+# A camera clock that goes back by more than this has jumped (see ``LiveSession.process``);
+# less is a late or repeated frame, which is skipped.
+LIVE_CLOCK_JUMP_BACK_S = 0.5
+
+
 class LiveSession:
     """One camera session: frames in (with their own timestamps), angles and lifts out.
 
@@ -503,22 +508,36 @@ class LiveSession:
         if estimator is None:
             from liftcheck.pose import PoseEstimator
 
-            self._owned = PoseEstimator(model, people=config.people)
+            self._owned = PoseEstimator(model, people=config.people, wait_for_search=False)
             estimator = self._owned.detect
         self._estimate = estimator
         self.engine = Engine(estimator, config)
         self._t0: float | None = None
         self._last_t: float | None = None
+        self._step_s = 1.0 / 30.0
         self.frames_skipped = 0
+        self.clock_jumps = 0
 
     def process(self, rgb: np.ndarray, t_s: float) -> LiveFrame | None:
-        """Analyse one frame; None when its time is not after the previous frame's."""
+        """Analyse one frame; None for a frame whose time repeats the last one's or steps back a little.
+
+        A camera's clock can also jump back for good (the browser restarts the stream, a
+        timestamp wraps). Waiting for it to catch up would freeze the analysis for as long
+        as the jump, so past ``LIVE_CLOCK_JUMP_BACK_S`` the session goes on one frame after
+        the last one, on the new clock.
+        """
         if self._t0 is None:
             self._t0 = t_s
         rel = t_s - self._t0
         if self._last_t is not None and rel <= self._last_t:
-            self.frames_skipped += 1
-            return None
+            if self._last_t - rel < LIVE_CLOCK_JUMP_BACK_S:
+                self.frames_skipped += 1
+                return None
+            self.clock_jumps += 1
+            rel = self._last_t + self._step_s
+            self._t0 = t_s - rel
+        if self._last_t is not None:
+            self._step_s = min(max(rel - self._last_t, 1e-3), 0.5)
         self._last_t = rel
         result = self.engine.step(rgb, rel)
         framing = ""
@@ -589,7 +608,9 @@ class LiveProcessor:
 
     @property
     def frames_dropped(self) -> int:
-        return self.frames_dropped_busy + self.frames_skipped_upstream + self.frames_failed
+        return (
+            self.frames_dropped_busy + self.frames_skipped_upstream + self.frames_failed + self.session.frames_skipped
+        )
 
     def _count_skipped(self, t_s: float) -> None:
         if self._last_t is not None:
@@ -620,14 +641,13 @@ class LiveProcessor:
                 t_s = now - self._clock_t0
             self._count_skipped(t_s)
             annotated, live = self.session.annotate(rgb, t_s)
+            if live is None:  # a repeat of the last frame's time: the view keeps the last annotated frame
+                return self._last_out if self._last_out is not None else frame
             self.frames_processed += 1
-            if live is not None:
-                self.last_framing = live.framing
-                if live.lift is not None:
-                    main = live.lift.main_finding
-                    self.events.put(
-                        LiveEvent(lift_row(live.lift), live.lift.cue, main.severity.value if main else "ok")
-                    )
+            self.last_framing = live.framing
+            if live.lift is not None:
+                main = live.lift.main_finding
+                self.events.put(LiveEvent(lift_row(live.lift), live.lift.cue, main.severity.value if main else "ok"))
             out = rgb_to_av_frame(annotated, frame)
             self._last_out = out
             self.process_times_s.append(time.perf_counter() - started)

@@ -101,7 +101,10 @@ class PoseEstimator:
 
     ``people`` (default: the config's) turns on the search for other people; None
     tracks whoever the landmarker finds first and never looks for anyone else (the
-    fastest; the benchmarks' "inference alone").
+    fastest; the benchmarks' "inference alone"). ``wait_for_search`` (for files) waits
+    for a search's answer at a fixed time after it was sent, so a video gives the same
+    poses on any machine; the live camera passes False and takes the answer at the first
+    frame after it is ready, so a slow search never stalls the view.
     """
 
     def __init__(
@@ -110,6 +113,7 @@ class PoseEstimator:
         *,
         model_path: str | Path | None = None,
         people: PeopleConfig | None = DEFAULT_CONFIG.people,
+        wait_for_search: bool = True,
         min_detection_confidence: float = 0.5,
         min_tracking_confidence: float = 0.5,
     ) -> None:
@@ -119,6 +123,7 @@ class PoseEstimator:
         self._confidence = (min_detection_confidence, min_tracking_confidence)
         self.variant = variant
         self.people = people
+        self.wait_for_search = wait_for_search
         self.tracker = PersonTracker(people) if people is not None else None
         self._landmarker = self._video_landmarker(1)
         self._multi: PoseLandmarker | None = None
@@ -238,8 +243,8 @@ class PoseEstimator:
 
     def _track_several(self, poses: list[PoseFrame], t_s: float) -> None:
         assert self.people is not None
-        if self._pending is not None and t_s >= self._pending[1]:
-            # Waiting here (rarely needed) keeps the switch at the same frame on any machine.
+        if self._pending is not None and t_s >= self._pending[1] and (self.wait_for_search or self._pending[0].done()):
+            # Waiting here (files only; rarely needed) keeps the switch at the same frame on any machine.
             future, self._pending = self._pending[0], None
             try:
                 found = future.result()

@@ -210,3 +210,33 @@ def test_a_failing_people_search_stops_searching_and_says_so_the_lifter_is_still
     assert sum(found) >= 25, f"the lifter was found in only {sum(found)} of 30 frames"
     assert len(notes) == 1 and "no memory for a second landmarker" in notes[0] and "failed" in notes[0]
     assert "people search stopped" in caplog.text
+
+
+def test_the_live_camera_never_waits_for_the_people_search(samples_dir: Path, model_dir: Path) -> None:
+    """Live, a search still running is checked again on later frames; its answer is used once it comes."""
+    import threading
+
+    from liftcheck.pose import PoseEstimator
+    from liftcheck.video import VideoReader
+
+    answer = threading.Event()
+
+    def slow_search(image: object) -> int:
+        answer.wait(60)
+        return 2
+
+    model = model_dir / "pose_landmarker_lite.task"
+    with (
+        PoseEstimator("lite", model_path=model, wait_for_search=False) as estimator,
+        VideoReader(samples_dir / "deadlift_side_02.mp4", max_fps=10) as reader,
+    ):
+        estimator._count_people = slow_search  # type: ignore[method-assign]
+        frames = [f for i, f in enumerate(reader) if i < 11]
+        for frame in frames[:10]:  # 1 s of video, well past the time a file analysis would wait for the answer
+            estimator.detect(frame.rgb, frame.t_s)
+        assert not answer.is_set() and estimator._multi is None, "the search's answer cannot be in yet"
+        answer.set()
+        assert estimator._pending is not None
+        estimator._pending[0].result(timeout=30)  # the answer is in; the next frame must take it up
+        estimator.detect(frames[10].rgb, frames[10].t_s)
+        assert estimator._multi is not None, "the search's answer (two people) was not taken up"

@@ -204,6 +204,50 @@ def test_live_processor_survives_failing_frames_counts_them_and_logs_once(caplog
     assert processor.stop().frames_analysed == 6
 
 
+def test_live_session_goes_on_after_the_camera_clock_jumps_back() -> None:
+    """A repeated or slightly late frame is skipped; a clock that jumps back for good does not freeze the session."""
+    from liftcheck.landmarks import PoseFrame
+
+    seen: list[float] = []
+
+    def estimator(rgb: object, t_s: float) -> PoseFrame:
+        seen.append(t_s)
+        return PoseFrame.empty(t_s, (64, 48))
+
+    session = LiveSession(estimator=estimator)
+    rgb = __import__("numpy").zeros((48, 64, 3), "uint8")
+    step = 1 / 30
+    camera = [100 + i * step for i in range(31)]  # 1 s from an arbitrary start
+    camera += [camera[-1], camera[-1] - 0.1]  # a repeat and a late frame: skipped
+    camera += [100.2 + i * step for i in range(30)]  # the clock restarts 0.8 s back
+    results = [session.process(rgb, t) for t in camera]
+    assert [i for i, r in enumerate(results) if r is None] == [31, 32]
+    assert session.frames_skipped == 2 and session.clock_jumps == 1
+    assert len(seen) == 61 and all(b > a for a, b in zip(seen, seen[1:], strict=False))
+    gaps = [b - a for a, b in zip(seen, seen[1:], strict=False)]
+    assert max(gaps) == pytest.approx(step, abs=1e-6) and min(gaps) == pytest.approx(step, abs=1e-6)
+    assert session.stop().frames_analysed == 61
+
+
+def test_live_processor_answers_a_repeated_frame_with_the_last_annotated_one() -> None:
+    from fractions import Fraction
+
+    import numpy as np
+
+    from liftcheck.landmarks import PoseFrame
+    from liftcheck.pipeline import LiveProcessor
+
+    processor = LiveProcessor(LiveSession(estimator=lambda rgb, t: PoseFrame.empty(t, (64, 48))))
+    returned = []
+    for pts in (0, 1, 1):
+        vf = av.VideoFrame.from_ndarray(np.zeros((48, 64, 3), np.uint8), format="rgb24")
+        vf.pts, vf.time_base = pts, Fraction(1, 30)
+        returned.append((vf, processor.on_frame(vf)))
+    (_, first), (sent, second), (repeat, third) = returned
+    assert second is not sent and third is second, "the repeat should get the last annotated frame back"
+    assert processor.frames_processed == 2 and processor.frames_dropped == 1
+
+
 def test_work_behind_runs_in_order_and_hands_its_failure_to_the_caller() -> None:
     """The engine and the annotated video run in threads behind the pose model: items are handled in
     order, a failure there reaches the caller at its next put or at close, and closing after the

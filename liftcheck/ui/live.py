@@ -142,7 +142,9 @@ def page() -> None:
         state["live_result"] = None
         _live_panel(holder, speak)
         return
-    if holder.processor is not None:
+    # Frames can reach the callback (and make the processor) just before the browser reports
+    # "playing"; a rerun in that moment is still connecting, not a stop.
+    if holder.processor is not None and not ctx.state.signalling:
         _finish(holder)
     show_messages()
     result = state.get("live_result")
