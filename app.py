@@ -17,4 +17,7 @@ pages = st.navigation(
         st.Page(history.page, title="History", icon="🗂️", url_path="history"),
     ]
 )
+# Which page the previous full run showed (the Live page needs it: see live.keep_stream_over_reruns).
+st.session_state["page_before"] = st.session_state.get("page_now")
+st.session_state["page_now"] = pages.url_path
 pages.run()

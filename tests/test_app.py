@@ -170,3 +170,23 @@ stop.set()
     assert done.returncode == 0, done.stderr
     assert done.stderr.count("Current thread 0x") == 1, done.stderr
     assert "in waiting_worker" in done.stderr, done.stderr
+
+
+def test_a_rerun_of_the_live_page_keeps_the_stream_a_return_to_it_does_not() -> None:
+    """streamlit-webrtc's check for a page left and come back to must not fire on a rerun of the Live page."""
+    from types import SimpleNamespace
+
+    from liftcheck.ui.live import WEBRTC_KEY, keep_stream_over_reruns
+
+    def state(before: str | None, now: str, rendered: int | None) -> dict:
+        return {"page_before": before, "page_now": now, WEBRTC_KEY: SimpleNamespace(_last_rendered_run_count=rendered)}
+
+    rerun = state("live", "live", 7)
+    assert keep_stream_over_reruns(rerun, WEBRTC_KEY)
+    assert rerun[WEBRTC_KEY]._last_rendered_run_count is None
+    for before in ("upload", "history", None):  # back from another page, or the first run: left to streamlit-webrtc
+        back = state(before, "live", 7)
+        assert not keep_stream_over_reruns(back, WEBRTC_KEY)
+        assert back[WEBRTC_KEY]._last_rendered_run_count == 7
+    assert not keep_stream_over_reruns({"page_before": "live", "page_now": "live"}, WEBRTC_KEY)  # no stream yet
+    assert not keep_stream_over_reruns(state("live", "live", None), WEBRTC_KEY)

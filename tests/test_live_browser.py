@@ -229,6 +229,12 @@ def test_live_camera_lifts_summary_and_history(page, server: StreamlitServer):  
     assert frames_live >= frames, "the 'Frames analysed' metric went down"
     screenshot(page, "live-03-lift")
 
+    # The stream stayed up until now (streamlit-webrtc once dropped it a second after it connected).
+    dropped = [
+        line for line in page.liftcheck_console if re.search(r"connectionstatechange (disconnected|failed)", line)
+    ]
+    assert not dropped, f"the WebRTC connection dropped before Stop: {dropped}\n{_diagnosis(page, server)}"
+
     # 4. Stop: the summary of the whole session replaces the live panel.
     webrtc.get_by_role("button", name=STOP_BUTTON).click()
     _, timings["summary"] = _wait(

@@ -22,6 +22,7 @@ from liftcheck.ui.common import Settings, save_to_history, show_messages, sideba
 from liftcheck.ui.summary import PRIVACY_LINE, SEVERITY_ICON, render_summary
 
 ICE_ENV = "LIFTCHECK_ICE_SERVERS"
+WEBRTC_KEY = "live"
 
 
 def rtc_configuration() -> dict[str, Any]:
@@ -110,6 +111,30 @@ def _live_panel(holder: _Holder, speak: bool) -> None:
         )
 
 
+def keep_stream_over_reruns(state: Any, key: str) -> bool:
+    """Stop streamlit-webrtc from dropping a working stream on a rerun of this same page.
+
+    streamlit-webrtc (0.7x) resets the component when it thinks a script run went by without
+    it ("not rendered for 1 script runs"), meant for a visit to another page and back. It
+    counts runs by Streamlit's ``script_run_count``, which the server bumps only when a run's
+    "finished" message goes out; when reruns follow each other closely (the browser sends
+    its ICE candidates one after another while connecting), that count can jump by two between
+    two renders, and the stream is stopped a second after it connected. When the previous full
+    run showed this page, the component was rendered in it: clearing the context's record of
+    its last render skips that check for this run (streamlit-webrtc records it again at once).
+    After a visit to another page nothing is touched and the reset happens as intended.
+    Returns whether the record was cleared.
+    """
+    before = state.get("page_before")
+    if before is None or before != state.get("page_now"):
+        return False
+    context = state.get(key)
+    if context is None or getattr(context, "_last_rendered_run_count", None) is None:
+        return False  # not made yet, or a streamlit-webrtc without that check
+    context._last_rendered_run_count = None
+    return True
+
+
 def page() -> None:
     settings = sidebar_settings()
     st.title("Live check")
@@ -128,8 +153,9 @@ def page() -> None:
         holder = _Holder(settings)
         state["live_holder"] = holder
     rtc = rtc_configuration()
+    keep_stream_over_reruns(state, WEBRTC_KEY)
     ctx = webrtc_streamer(
-        key="live",
+        key=WEBRTC_KEY,
         mode=WebRtcMode.SENDRECV,
         rtc_configuration=rtc,
         server_rtc_configuration=rtc,
