@@ -10,10 +10,13 @@ import argparse
 import os
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from liftcheck import __version__
 from liftcheck.models import DEFAULT_VARIANT, VARIANTS, ModelError
+from liftcheck.report import COLUMN, ReportView, as_view
 
 
 def _quiet_native_logs() -> None:
@@ -49,50 +52,55 @@ class _ProgressBar:
             self.stream.flush()
 
 
-def _fmt(value: object, digits: int = 0) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, float):
-        return f"{value:.{digits}f}"
-    return str(value)
+def _fmt(value: float | None, digits: int = 0) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
 
 
-def print_table(report: dict, stream=sys.stdout) -> None:  # type: ignore[no-untyped-def]
+# The terminal table: these declared columns between style and verdict, with the three times before them.
+TIMES = tuple(COLUMN[k] for k in ("start_s", "bottom_s", "end_s"))
+ANGLES = tuple(
+    COLUMN[k]
+    for k in (
+        "stoop_squat_index",
+        "peak_trunk_flexion_deg",
+        "knee_flexion_at_bottom_deg",
+        "peak_twist_deg",
+        "peak_side_bend_deg",
+    )
+)
+
+
+def print_table(report: Mapping[str, Any] | ReportView, stream=sys.stdout) -> None:  # type: ignore[no-untyped-def]
     """The per-lift table and the session summary, for a terminal."""
-    lifts = report["lifts"]
+    view = as_view(report)
     out = stream.write
-    out(f"\n{report['source']}: {report['summary']['headline']}\n")
-    if lifts:
-        out(
-            f"\n{'lift':>4}  {'start':>6} {'bottom':>6} {'end':>6}  {'style':<10} {'SSI':>4}  {'trunk':>5} {'knee':>5} "
-            f"{'twist':>5} {'side':>5}  {'verdict':<8} cue\n"
-        )
-        for row in lifts:
-            partial = f" (cut off at {row['partial']})" if row["partial"] else ""
-            out(
-                f"{row['lift']:>4}  {_fmt(row['start_s'], 1):>6} {_fmt(row['bottom_s'], 1):>6} "
-                f"{_fmt(row['end_s'], 1):>6}  "
-                f"{row['style']:<10} {_fmt(row['stoop_squat_index']):>4}  {_fmt(row['peak_trunk_flexion_deg']):>5} "
-                f"{_fmt(row['knee_flexion_at_bottom_deg']):>5} {_fmt(row['peak_twist_deg']):>5} "
-                f"{_fmt(row['peak_side_bend_deg']):>5}  {row['verdict']:<8} {row['cue']}{partial}\n"
-            )
+    out(f"\n{view.source}: {view.summary.headline}\n")
+    if view.lifts:
+        widths = {c.key: 4 if c.key == "stoop_squat_index" else 5 for c in ANGLES}
+        times = " ".join(f"{c.short:>6}" for c in TIMES)
+        angles = f"{ANGLES[0].short:>4}  " + " ".join(f"{c.short:>5}" for c in ANGLES[1:])
+        out(f"\n{'lift':>4}  {times}  {'style':<10} {angles}  {'verdict':<8} cue\n")
+        for row in view.lifts:
+            partial = f" (cut off at {row.partial})" if row.partial else ""
+            times = " ".join(f"{_fmt(row.value(c), c.shown_digits):>6}" for c in TIMES)
+            first, *rest = (f"{_fmt(getattr(row, c.key), c.shown_digits):>{widths[c.key]}}" for c in ANGLES)
+            angles = f"{first}  {' '.join(rest)}"
+            out(f"{row.lift:>4}  {times}  {row.style:<10} {angles}  {row.verdict:<8} {row.cue}{partial}\n")
         out(
             "\n(angles in degrees: peak trunk flexion, knee flexion at the bottom, peak twist and side bend while "
             "bent or loaded; SSI = stoop–squat index, 0 squat … 100 stoop)\n"
         )
-    summary = report["summary"]
-    if summary["lifts_per_minute"] is not None:
-        out(f"lifts per minute: {summary['lifts_per_minute']}\n")
-    uncertain = {f["rule_id"]: f["note"] for row in lifts for f in row["findings"] if not f["reliable"]}
-    for note in uncertain.values():
+    if view.summary.lifts_per_minute is not None:
+        out(f"lifts per minute: {view.summary.lifts_per_minute}\n")
+    for note in view.uncertain_notes().values():
         out(f"note: {note}\n")
-    for advice in summary["advice"][:3]:
-        out(f"- {advice['cue']} ({advice['lifts']} lift(s)): {advice['advice']}\n")
-        if advice["articles"]:
-            out(f"  see {'; '.join(advice['articles'])}\n")
-    for warning in report["warnings"]:
+    for advice in view.summary.advice[:3]:
+        out(f"- {advice.cue} ({advice.lifts} lift(s)): {advice.advice}\n")
+        if advice.articles:
+            out(f"  see {'; '.join(advice.articles)}\n")
+    for warning in view.warnings:
         out(f"warning: {warning}\n")
-    out(f"{report['disclaimer']}\n")
+    out(f"{view.disclaimer}\n")
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:

@@ -1,8 +1,8 @@
 """Everything drawn on frames: the skeleton, angle labels, the HUD, thumbnails, PNG/JPEG bytes.
 
 Frames are RGB ``uint8`` arrays of shape (H, W, 3) (never BGR: OpenCV only sees BGR at
-``encode_png``/``encode_jpeg``), and every colour here is an RGB triple. One of three
-modules allowed to touch frames (with ``video.py``); the rest of liftcheck stays pure.
+``encode_png``/``encode_jpeg``), and every colour here is an RGB triple. One of two
+modules allowed to touch frames (with ``video.py``); colours and the HUD data come from ``presentation``.
 
 Used three ways: the annotated video of an analysed file (one frame at a time), the
 live webcam view (so everything here is a handful of OpenCV calls: a few ms per
@@ -20,7 +20,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import Enum
 
 import cv2
 import numpy as np
@@ -28,25 +27,11 @@ import numpy as np
 from liftcheck.config import DEFAULT_CONFIG, RuleConfig
 from liftcheck.kinematics import Angles, Measure
 from liftcheck.landmarks import SKELETON, PoseFrame, PoseLandmark
+from liftcheck.presentation import RGB, SEVERITY_RGB, VERDICT_RGB, Hud
 
 L = PoseLandmark
-RGB = tuple[int, int, int]
 
-# ---------------------------------------------------------------- palette (RGB)
-
-# Severity of a finding or cue → colour; the app reuses these so the page and the video agree.
-SEVERITY_RGB: dict[str, RGB] = {
-    "ok": (80, 210, 110),  # green
-    "info": (205, 205, 205),  # light grey: worth knowing, not graded
-    "caution": (255, 180, 30),  # amber
-    "poor": (240, 70, 60),  # red
-}
-# A lift's overall verdict → colour (the same three levels as the severities).
-VERDICT_RGB: dict[str, RGB] = {
-    "good": SEVERITY_RGB["ok"],
-    "caution": SEVERITY_RGB["caution"],
-    "poor": SEVERITY_RGB["poor"],
-}
+# ---------------------------------------------------------------- colours of the drawing itself (RGB)
 
 WHITE: RGB = (245, 245, 245)
 MUTED: RGB = (150, 150, 150)  # a value not seen, or one the camera view cannot judge
@@ -66,70 +51,6 @@ _PANEL_KEEP = 0.35
 _FONT = cv2.FONT_HERSHEY_SIMPLEX
 _DEG = "°"
 _ASCII_FOR = {"—": "-", "–": "-", "−": "-", "’": "'", "‘": "'", "“": '"', "”": '"', "…": "...", "×": "x"}
-
-
-def level_name(level: str | Enum) -> str:
-    """The plain string of a severity or verdict ("poor"), whether given as a str or an Enum member."""
-    return str(level.value) if isinstance(level, Enum) else str(level)
-
-
-def severity_rgb(severity: str | Enum) -> RGB:
-    """The colour of a severity ("ok", "info", "caution", "poor") or a verdict ("good", ...)."""
-    name = level_name(severity)
-    if name in SEVERITY_RGB:
-        return SEVERITY_RGB[name]
-    if name in VERDICT_RGB:
-        return VERDICT_RGB[name]
-    raise ValueError(f"unknown severity or verdict {name!r}; expected one of {sorted({**SEVERITY_RGB, **VERDICT_RGB})}")
-
-
-def rgb_hex(rgb: Sequence[int]) -> str:
-    """The CSS colour ("#rrggbb") of an RGB triple, for the app."""
-    r, g, b = (int(c) for c in rgb)
-    return f"#{r:02x}{g:02x}{b:02x}"
-
-
-# ---------------------------------------------------------------- what the overlay shows
-
-
-@dataclass(frozen=True)
-class Hud:
-    """What the overlay shows besides the skeleton.
-
-    ``cue_severity`` is "ok", "info", "caution" or "poor"; ``last_verdict`` is "good",
-    "caution", "poor" or None (no lift has ended yet). Enum members (``Severity``,
-    ``Verdict``, ``Style``) are accepted and stored as their plain strings.
-    """
-
-    lift_count: int
-    phase: str  # e.g. "standing", "going down"
-    cue: str  # short text, e.g. "Bend your knees"
-    cue_severity: str
-    last_verdict: str | None
-    last_lift_index: int | None
-    last_lift_style: str | None
-    message: str = ""  # e.g. framing advice: "Step back: knees and ankles are out of frame"
-
-    def __post_init__(self) -> None:
-        if self.lift_count < 0:
-            raise ValueError(f"Hud.lift_count must be >= 0, got {self.lift_count}")
-        for name in ("phase", "cue_severity", "last_verdict", "last_lift_style"):
-            value = getattr(self, name)
-            if isinstance(value, Enum):
-                object.__setattr__(self, name, level_name(value))
-        if self.cue_severity not in SEVERITY_RGB:
-            raise ValueError(f"Hud.cue_severity must be one of {list(SEVERITY_RGB)}, got {self.cue_severity!r}")
-        if self.last_verdict is not None and self.last_verdict not in VERDICT_RGB:
-            raise ValueError(f"Hud.last_verdict must be one of {list(VERDICT_RGB)} or None, got {self.last_verdict!r}")
-
-    @property
-    def banner(self) -> str:
-        """The line about the lift that just ended, e.g. "Lift 3: semi-squat — caution"; "" before any."""
-        if self.last_verdict is None:
-            return ""
-        head = f"Lift {self.last_lift_index}" if self.last_lift_index is not None else "Last lift"
-        style = f": {self.last_lift_style}" if self.last_lift_style else ""
-        return f"{head}{style} — {self.last_verdict}"
 
 
 # ---------------------------------------------------------------- sizes

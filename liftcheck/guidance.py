@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from liftcheck.presentation import citation
+
 
 @dataclass(frozen=True)
 class Article:
@@ -20,7 +22,7 @@ class Article:
 
     @property
     def citation(self) -> str:
-        return f"“{self.title}”" + (f", {self.publisher}" if self.publisher else "")
+        return citation(self.title, self.publisher)
 
 
 ARTICLES: dict[str, Article] = {
@@ -134,7 +136,3 @@ CUES: dict[str, Cue] = {
     ),
 }
 
-
-def citations(article_ids: tuple[str, ...]) -> list[str]:
-    """The citation lines for a finding's articles, in order."""
-    return [ARTICLES[a].citation for a in article_ids]

@@ -1,44 +1,54 @@
 """The report as one self-contained HTML file, to print or send to a coach.
 
-Pure: the standard library, ``charts`` and the pure config/guidance modules. Input is
-``Report.to_dict()`` (the canonical form) plus the optional thumbnails (lift index ->
-JPEG bytes), which the dict does not carry. The page has inline CSS, inline SVG and
-images as data URIs: no script, no font, no link or reference to anything outside the
-file, so it opens offline and leaks nothing when mailed. Every string from the report
-is HTML-escaped; verdicts are written as words, with colour only as a second signal.
+Pure: the standard library, ``charts`` and the pure report/presentation modules. Input is a
+report dict (``Report.to_dict()``, fresh or from History) or its ``ReportView``, plus the
+optional thumbnails (lift index -> JPEG bytes), which the dict does not carry. The page has
+inline CSS, inline SVG and images as data URIs: no script, no font, no link or reference to
+anything outside the file, so it opens offline and leaks nothing when mailed. Every string from
+the report is HTML-escaped; verdicts are written as words, with colour only as a second signal.
 """
 
 from __future__ import annotations
 
 import base64
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from html import escape
+from typing import Any
 
-from liftcheck import __version__
-from liftcheck.charts import lift_rows, timeline_svg
+from liftcheck.charts import timeline_svg
 from liftcheck.config import DEFAULT_CONFIG, RuleConfig
-from liftcheck.guidance import ARTICLES, CUES
-from liftcheck.kinematics import RELIABLE_IN_VIEW, Measure, View
+from liftcheck.guidance import CUES
+from liftcheck.presentation import (
+    DISCLAIMER,
+    PAPER,
+    PRIVACY_LINE,
+    SEE_A_PROFESSIONAL,
+    SEVERITY_LABEL,
+    STYLE_LABEL,
+    VERDICT_LABEL,
+    VERDICT_MARK,
+    VERDICTS,
+    citation,
+)
+from liftcheck.report import COLUMN, ArticleRef, Column, FindingRow, LiftRow, ReportView, as_view
 
-VERDICT_LABEL = {"good": "Good", "caution": "Caution", "poor": "Poor"}
-# A symbol beside the word, so the verdict survives a grey printout and colour blindness.
-VERDICT_MARK = {"good": "✓", "caution": "!", "poor": "✗"}
-SEVERITY_LABEL = {"ok": "OK", "info": "Note", "caution": "Caution", "poor": "Poor"}
-STYLE_LABEL = {"stoop": "Stoop", "semi-squat": "Semi-squat", "squat": "Squat", "unknown": "Unknown"}
-# Which table column a finding's rule speaks about, to mark the cell uncertain when the view is.
-RULE_COLUMN = {"trunk_flexion": "trunk", "stoop_lift": "knee", "trunk_twist": "twist"}
-COLUMN_MEASURE = {"trunk": Measure.TRUNK_FLEXION, "knee": Measure.KNEE_FLEXION, "twist": Measure.TRUNK_TWIST}
-DEFAULT_DISCLAIMER = "Guidance on lifting technique, not a diagnosis or a medical device."
-PRIVACY_LINE = "This analysis ran on your own computer: no video left it, and nothing was uploaded anywhere."
+# The numbers of the lift table, and of each lift's card, in order.
+TABLE_COLUMNS = tuple(
+    COLUMN[k] for k in ("stoop_squat_index", "peak_trunk_flexion_deg", "knee_flexion_at_bottom_deg", "peak_twist_deg")
+)
+CARD_COLUMNS = (*TABLE_COLUMNS, COLUMN["peak_side_bend_deg"])
 
-CSS = """
-:root { --ink:#1f2328; --muted:#555d66; --line:#d0d7de; --bg-soft:#f6f8fa;
-  --good:#1b5e20; --good-bg:#e6f4ea; --good-edge:#2e7d32;
-  --caution:#6d4600; --caution-bg:#fff3cd; --caution-edge:#d49b00;
-  --poor:#a31515; --poor-bg:#fde8e8; --poor-edge:#c62828;
-  --note:#2f4054; --note-bg:#eaf0f7; --note-edge:#5b7590; }
-* { box-sizing: border-box; }
+
+def _palette_css() -> str:
+    """The CSS variables of the paper palette: ``--poor``, ``--poor-bg``, ``--poor-edge`` and so on."""
+    parts = ["--ink:#1f2328; --muted:#555d66; --line:#d0d7de; --bg-soft:#f6f8fa;"]
+    parts += [f"--{name}:{c.ink}; --{name}-bg:{c.background}; --{name}-edge:{c.edge};" for name, c in PAPER.items()]
+    return "\n:root { " + "\n  ".join(parts) + " }\n"
+
+
+CSS = (
+    _palette_css()
+    + """* { box-sizing: border-box; }
 html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 body { margin: 0; color: var(--ink); background: #fff; line-height: 1.45;
   font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; }
@@ -123,6 +133,7 @@ footer p { margin: 4px 0; }
   a { color: inherit; text-decoration: none; }
 }
 """
+)
 
 
 # -- small formatting helpers
@@ -133,58 +144,47 @@ def _e(value: object) -> str:
     return escape("" if value is None else str(value), quote=True)
 
 
-def _finite(value: object) -> float | None:
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-        return float(value)
-    return None
-
-
-def _with_unit(value: object, unit: str, digits: int = 1) -> str:
-    v = _finite(value)
-    if v is None:
-        return "—"
-    number = f"{v:.{digits}f}" if digits else f"{v:.0f}"
+def _sep(unit: str) -> str:
     # "27.9°", "11.9° knee flexion", but "10.0 lifts/min".
-    sep = "" if unit.startswith(("°", "%")) or not unit else " "
-    return f"{number}{sep}{unit}"
+    return "" if unit.startswith(("°", "%")) or not unit else " "
 
 
-def _threshold(value: object, unit: str) -> str:
-    v = _finite(value)
-    if v is None:
+def _with_unit(value: float | None, unit: str, digits: int = 1) -> str:
+    if value is None:
         return "—"
-    sep = "" if unit.startswith(("°", "%")) or not unit else " "
-    return f"{v:g}{sep}{unit}"
+    number = f"{value:.{digits}f}" if digits else f"{value:.0f}"
+    return f"{number}{_sep(unit)}{unit}"
 
 
-def _clock(t_s: object) -> str:
+def _threshold(value: float | None, unit: str) -> str:
+    return "—" if value is None else f"{value:g}{_sep(unit)}{unit}"
+
+
+def _clock(t_s: float | None) -> str:
     """Seconds as ``12.3 s`` or, past a minute, ``1:02.3``."""
-    t = _finite(t_s)
-    if t is None:
+    if t_s is None:
         return "?"
-    if t < 60:
-        return f"{t:.1f} s"
-    minutes, seconds = divmod(t, 60.0)
+    if t_s < 60:
+        return f"{t_s:.1f} s"
+    minutes, seconds = divmod(t_s, 60.0)
     return f"{int(minutes)}:{seconds:04.1f}"
 
 
-def _span(start: object, end: object) -> str:
+def _span(start: float | None, end: float | None) -> str:
     a, b = _clock(start), _clock(end)
     if a.endswith(" s") and b.endswith(" s"):
         return f"{a[:-2]}–{b}"
     return f"{a}–{b}"
 
 
-def _verdict_badge(verdict: object) -> str:
-    v = str(verdict or "")
-    label = VERDICT_LABEL.get(v, v.capitalize() or "Unknown")
-    mark = VERDICT_MARK.get(v, "?")
-    return f'<span class="badge {_e(v)}"><span aria-hidden="true">{mark} </span>{_e(label)}</span>'
+def _verdict_badge(verdict: str) -> str:
+    label = VERDICT_LABEL.get(verdict, verdict.capitalize() or "Unknown")
+    mark = VERDICT_MARK.get(verdict, "?")
+    return f'<span class="badge {_e(verdict)}"><span aria-hidden="true">{mark} </span>{_e(label)}</span>'
 
 
-def _severity_badge(severity: object) -> str:
-    s = str(severity or "")
-    return f'<span class="badge {_e(s)}">{_e(SEVERITY_LABEL.get(s, s.capitalize()))}</span>'
+def _severity_badge(severity: str) -> str:
+    return f'<span class="badge {_e(severity)}">{_e(SEVERITY_LABEL.get(severity, severity.capitalize()))}</span>'
 
 
 def _image_mime(data: bytes) -> str:
@@ -195,61 +195,42 @@ def _image_mime(data: bytes) -> str:
     return "image/jpeg"
 
 
-def _articles(report: Mapping[str, object]) -> dict[str, Mapping[str, object]]:
-    """The article table from the report, falling back to ours for dicts saved without it."""
-    raw = report.get("articles")
-    if isinstance(raw, Mapping) and raw:
-        return {str(k): v for k, v in raw.items() if isinstance(v, Mapping)}
-    return {a.id: {"title": a.title, "publisher": a.publisher, "point": a.point} for a in ARTICLES.values()}
-
-
-def _citation_html(article_id: str, articles: Mapping[str, Mapping[str, object]]) -> str:
+def _citation_html(article_id: str, articles: Mapping[str, ArticleRef]) -> str:
     art = articles.get(article_id)
     if art is None:
         return _e(article_id)
-    title = f"“{_e(art.get('title', article_id))}”"
-    publisher = str(art.get("publisher") or "")
-    text = title + (f", {_e(publisher)}" if publisher else "")
-    return f'<a href="#ref-{_e(article_id)}">{text}</a>'
+    return f'<a href="#ref-{_e(article_id)}">{_e(citation(art.title, art.publisher))}</a>'
 
 
-def _list(value: object) -> list[object]:
-    return list(value) if isinstance(value, Sequence) and not isinstance(value, (str, bytes)) else []
-
-
-def _map(value: object) -> Mapping[str, object]:
-    return value if isinstance(value, Mapping) else {}
+def _measure(row: LiftRow, column: Column, digits: int = 1) -> str:
+    """A lift's value in a column as text, marked when the camera view makes it uncertain."""
+    text = _with_unit(row.value(column), column.unit or "", digits if column.unit else 0)
+    return f"{text} (uncertain)" if text != "—" and row.uncertain(column) else text
 
 
 # -- sections
 
 
-def _header(report: Mapping[str, object], title: str) -> str:
-    source = str(report.get("source") or "")
+def _header(view: ReportView, title: str) -> str:
     bits = []
-    if source:
-        bits.append(f"Video: <strong>{_e(source)}</strong>")
-    duration = _finite(report.get("duration_s"))
-    if duration is not None:
-        bits.append(f"length {_clock(duration)}")
-    view = str(report.get("view") or "")
-    if view and view != "unknown":
-        bits.append(f"filmed mostly from the {_e(view)}")
-    per_minute = _finite(_map(report.get("summary")).get("lifts_per_minute"))
-    if per_minute is not None:
-        bits.append(f"{per_minute:.1f} lifts a minute")
+    if view.source:
+        bits.append(f"Video: <strong>{_e(view.source)}</strong>")
+    if view.duration_s is not None:
+        bits.append(f"length {_clock(view.duration_s)}")
+    if view.view != "unknown":
+        bits.append(f"filmed mostly from the {_e(view.view)}")
+    if view.summary.lifts_per_minute is not None:
+        bits.append(f"{view.summary.lifts_per_minute:.1f} lifts a minute")
     meta = " · ".join(bits)
     return f"<header><h1>{_e(title)}</h1>" + (f'<p class="meta">{meta}</p>' if meta else "") + "</header>"
 
 
-def _summary(report: Mapping[str, object], lifts: list[Mapping[str, object]]) -> str:
-    summary = _map(report.get("summary"))
-    verdicts = _map(summary.get("verdicts"))
+def _summary(view: ReportView) -> str:
+    summary = view.summary
     out = ['<section aria-labelledby="summary-h"><h2 id="summary-h">Summary</h2>']
-    headline = str(summary.get("headline") or "")
-    if not lifts:
+    if not view.lifts:
         out.append('<div class="empty" role="note">')
-        out.append(f"<p><strong>{_e(headline or 'No lifts were found in this video.')}</strong></p>")
+        out.append(f"<p><strong>{_e(summary.headline or 'No lifts were found in this video.')}</strong></p>")
         out.append(
             "<p>To get a lift check next time:</p><ul>"
             "<li>Keep the whole body, feet to head, in the picture for the whole lift.</li>"
@@ -259,83 +240,53 @@ def _summary(report: Mapping[str, object], lifts: list[Mapping[str, object]]) ->
             "</ul></div></section>"
         )
         return "".join(out)
-    out.append(f'<p class="headline">{_e(headline)}</p>')
-    count = len(lifts)
+    out.append(f'<p class="headline">{_e(summary.headline)}</p>')
+    count = len(view.lifts)
     out.append('<ul class="stats" aria-label="Lift counts">')
     out.append(f'<li><span class="n">{count}</span> lift{"s" if count != 1 else ""}</li>')
-    for v in ("good", "caution", "poor"):
-        n = verdicts.get(v, sum(1 for row in lifts if row.get("verdict") == v))
+    for v in VERDICTS:
         out.append(
-            f'<li class="{v}"><span class="n">{_e(n)}</span>'
+            f'<li class="{v}"><span class="n">{_e(summary.verdicts[v])}</span>'
             f'<span aria-hidden="true">{VERDICT_MARK[v]} </span>{VERDICT_LABEL[v].lower()}</li>'
         )
     out.append("</ul>")
-    advice = [_map(a) for a in _list(summary.get("advice"))]
-    if advice:
-        first = advice[0]
-        sev = str(first.get("severity") or "caution")
-        out.append(f'<div class="first sev-{_e(sev)}"><p class="label">The one thing to change first</p>')
-        out.append(f'<p class="cue">{_e(first.get("cue"))}</p><p>{_e(first.get("advice"))}</p></div>')
+    if summary.advice:
+        first = summary.advice[0]
+        out.append(f'<div class="first sev-{_e(first.severity)}"><p class="label">The one thing to change first</p>')
+        out.append(f'<p class="cue">{_e(first.cue)}</p><p>{_e(first.advice)}</p></div>')
     else:
-        good = CUES["good"]
         out.append(
             f'<div class="first sev-good"><p class="label">The one thing to change first</p>'
-            f'<p class="cue">Nothing stood out</p><p>{_e(good.advice)}</p></div>'
+            f'<p class="cue">Nothing stood out</p><p>{_e(CUES["good"].advice)}</p></div>'
         )
     out.append("</section>")
     return "".join(out)
 
 
-def _uncertain_columns(row: Mapping[str, object]) -> set[str]:
-    """The table columns the lift's camera view cannot judge well, or a finding says are uncertain."""
-    cols = set()
-    try:
-        view = View(str(row.get("view")))
-    except ValueError:
-        view = None
-    if view is not None and view is not View.UNKNOWN:
-        cols |= {col for col, m in COLUMN_MEASURE.items() if m not in RELIABLE_IN_VIEW[view]}
-    for f in _list(row.get("findings")):
-        f = _map(f)
-        if f.get("reliable") is False and str(f.get("rule_id")) in RULE_COLUMN:
-            cols.add(RULE_COLUMN[str(f.get("rule_id"))])
-    return cols
-
-
-def _lift_table(lifts: list[Mapping[str, object]], config: RuleConfig) -> str:
+def _lift_table(view: ReportView, config: RuleConfig) -> str:
     out = ['<section aria-labelledby="lifts-h"><h2 id="lifts-h">Lift by lift</h2>']
+    headings = "".join(f'<th scope="col" class="num">{_e(c.heading)}</th>' for c in TABLE_COLUMNS)
     out.append(
         "<table><caption>Each lift's timing, style and peak angles. Trunk flexion is the forward bend of the back "
         "from upright; knee flexion is measured at the lowest point.</caption><thead><tr>"
-        '<th scope="col">Lift</th><th scope="col">Time</th><th scope="col">Style</th>'
-        '<th scope="col" class="num">Stoop–squat index</th><th scope="col" class="num">Trunk flexion (peak)</th>'
-        '<th scope="col" class="num">Knee flexion (bottom)</th><th scope="col" class="num">Twist (peak)</th>'
+        f'<th scope="col">Lift</th><th scope="col">Time</th><th scope="col">Style</th>{headings}'
         '<th scope="col">Verdict</th></tr></thead><tbody>'
     )
-    for i, row in enumerate(lifts):
-        number = row.get("lift", i + 1)
-        uncertain = _uncertain_columns(row)
-
-        def cell(value: object, col: str, digits: int = 1, unc: set[str] = uncertain) -> str:
-            v = _finite(value)
-            text = _with_unit(abs(v) if v is not None and col == "twist" else value, "°", digits)
-            mark = '<span class="uncertain-mark">(uncertain)</span>' if col in unc and v is not None else ""
-            return f'<td class="num">{text}{mark}</td>'
-
-        partial = str(row.get("partial") or "")
-        partial_html = f' <span class="partial">(cut off at the {_e(partial)})</span>' if partial else ""
-        style = str(row.get("style") or "unknown")
+    for row in view.lifts:
+        marked = [row.uncertain(c) and row.value(c) is not None for c in TABLE_COLUMNS]
+        cells = "".join(
+            f'<td class="num">{_with_unit(row.value(c), c.unit, 1 if c.unit else c.shown_digits)}'
+            + ('<span class="uncertain-mark">(uncertain)</span>' if mark else "")
+            + "</td>"
+            for c, mark in zip(TABLE_COLUMNS, marked)
+        )
+        partial = f' <span class="partial">(cut off at the {_e(row.partial)})</span>' if row.partial else ""
         out.append(
-            f'<tr class="lift-row {_e(row.get("verdict"))}" data-style="{_e(style)}" '
-            f'data-verdict="{_e(row.get("verdict"))}">'
-            f'<th scope="row"><a href="#lift-{_e(number)}">{_e(number)}</a></th>'
-            f'<td class="when">{_e(_span(row.get("start_s"), row.get("end_s")))}{partial_html}</td>'
-            f'<td class="style">{_e(STYLE_LABEL.get(style, style))}</td>'
-            f'<td class="num">{_with_unit(row.get("stoop_squat_index"), "", 0)}</td>'
-            + cell(row.get("peak_trunk_flexion_deg"), "trunk")
-            + cell(row.get("knee_flexion_at_bottom_deg"), "knee")
-            + cell(row.get("peak_twist_deg"), "twist")
-            + f"<td>{_verdict_badge(row.get('verdict'))}</td></tr>"
+            f'<tr class="lift-row {_e(row.verdict)}" data-style="{_e(row.style)}" data-verdict="{_e(row.verdict)}">'
+            f'<th scope="row"><a href="#lift-{row.lift}">{row.lift}</a></th>'
+            f'<td class="when">{_e(_span(row.start_s, row.end_s))}{partial}</td>'
+            f'<td class="style">{_e(STYLE_LABEL.get(row.style, row.style))}</td>'
+            f"{cells}<td>{_verdict_badge(row.verdict)}</td></tr>"
         )
     out.append("</tbody></table>")
     out.append(
@@ -349,136 +300,108 @@ def _lift_table(lifts: list[Mapping[str, object]], config: RuleConfig) -> str:
     return "".join(out)
 
 
-def _finding(f: Mapping[str, object], articles: Mapping[str, Mapping[str, object]]) -> str:
-    unit = str(f.get("unit") or "")
-    out = [f'<li class="finding sev-{_e(f.get("severity"))}">']
+def _finding(f: FindingRow, articles: Mapping[str, ArticleRef]) -> str:
+    out = [f'<li class="finding sev-{_e(f.severity)}">']
     out.append(
-        f'<p>{_severity_badge(f.get("severity"))} <span class="cue">{_e(f.get("cue"))}</span> '
-        f'<span class="title">— {_e(f.get("title"))}</span></p>'
+        f'<p>{_severity_badge(f.severity)} <span class="cue">{_e(f.cue)}</span> '
+        f'<span class="title">— {_e(f.title)}</span></p>'
     )
-    if f.get("advice"):
-        out.append(f"<p>{_e(f.get('advice'))}</p>")
+    if f.advice:
+        out.append(f"<p>{_e(f.advice)}</p>")
     out.append(
-        f'<p class="small">Measured <strong>{_e(_with_unit(f.get("value"), unit))}</strong>; '
-        f"threshold {_e(_threshold(f.get('threshold'), unit))}.</p>"
+        f'<p class="small">Measured <strong>{_e(_with_unit(f.value, f.unit))}</strong>; '
+        f"threshold {_e(_threshold(f.threshold, f.unit))}.</p>"
     )
-    if f.get("reliable") is False:
-        note = str(f.get("note") or "The camera view makes this measure uncertain.")
+    if not f.reliable:
+        note = f.note or "The camera view makes this measure uncertain."
         out.append(f'<p class="uncertain-note"><strong>Uncertain in this view:</strong> {_e(note)}</p>')
-    if f.get("standard"):
-        out.append(f'<p class="small">Where the threshold comes from: {_e(f.get("standard"))}.</p>')
-    ids = [str(a) for a in _list(f.get("articles"))]
-    if ids:
-        out.append(f'<p class="small">Read more: {"; ".join(_citation_html(a, articles) for a in ids)}.</p>')
+    if f.standard:
+        out.append(f'<p class="small">Where the threshold comes from: {_e(f.standard)}.</p>')
+    if f.articles:
+        out.append(f'<p class="small">Read more: {"; ".join(_citation_html(a, articles) for a in f.articles)}.</p>')
     out.append("</li>")
     return "".join(out)
 
 
-def _lift_cards(
-    lifts: list[Mapping[str, object]],
-    thumbnails: Mapping[int, bytes],
-    articles: Mapping[str, Mapping[str, object]],
-) -> str:
-    out = ['<section aria-labelledby="cards-h"><h2 id="cards-h">Each lift in detail</h2><div class="cards">']
-    for i, row in enumerate(lifts):
-        number = row.get("lift", i + 1)
-        verdict = str(row.get("verdict") or "")
-        style = str(row.get("style") or "unknown")
+def _lift_card(row: LiftRow, image: bytes | None, articles: Mapping[str, ArticleRef]) -> str:
+    style = STYLE_LABEL.get(row.style, row.style)
+    n = row.lift
+    out = [
+        f'<article class="card lift-card {_e(row.verdict)}" id="lift-{n}" aria-labelledby="lift-{n}-h">'
+        f'<header><h3 id="lift-{n}-h">Lift {n}: {_e(style)}</h3>{_verdict_badge(row.verdict)}'
+        f'<span class="when">{_e(_span(row.start_s, row.end_s))}</span></header><div class="card-body">'
+    ]
+    if image:
+        data = base64.b64encode(image).decode("ascii")
+        alt = (
+            f"Lift {n} ({style.lower()}, {VERDICT_LABEL.get(row.verdict, row.verdict).lower()}) at its deepest "
+            "forward bend, with the measured body outline drawn over the video frame"
+        )
+        out.append(f'<img src="data:{_image_mime(image)};base64,{data}" alt="{_e(alt)}">')
+    out.append('<div class="text"><dl class="measures">')
+
+    def reba(value: int) -> str:
+        # 0 is how the rules say "not scored" (the angle was not seen).
+        return str(value) if value > 0 else "—"
+
+    measures = [("Lowest point at", _clock(row.bottom_s))]
+    measures += [(c.label + (f", {c.when}" if c.when else ""), _measure(row, c)) for c in CARD_COLUMNS]
+    measures += [("REBA trunk / legs", f"{reba(row.reba_trunk)} / {reba(row.reba_legs)}"), ("Camera view", row.view)]
+    out.extend(f"<div><dt>{_e(name)}</dt><dd>{_e(value)}</dd></div>" for name, value in measures)
+    out.append("</dl>")
+    if row.partial:
         out.append(
-            f'<article class="card lift-card {_e(verdict)}" id="lift-{_e(number)}" '
-            f'aria-labelledby="lift-{_e(number)}-h">'
-            f'<header><h3 id="lift-{_e(number)}-h">Lift {_e(number)}: {_e(STYLE_LABEL.get(style, style))}</h3>'
-            f"{_verdict_badge(verdict)}"
-            f'<span class="when">{_e(_span(row.get("start_s"), row.get("end_s")))}</span></header>'
-            '<div class="card-body">'
+            f'<p class="partial">The video cut this lift off at the {_e(row.partial)}: '
+            "the numbers cover only what was filmed.</p>"
         )
-        key = int(number) if isinstance(number, int) else i + 1
-        image = thumbnails.get(key)
-        if isinstance(image, (bytes, bytearray)) and image:
-            data = base64.b64encode(bytes(image)).decode("ascii")
-            alt = (
-                f"Lift {number} ({STYLE_LABEL.get(style, style).lower()}, "
-                f"{VERDICT_LABEL.get(verdict, verdict).lower()}) "
-                f"at its deepest forward bend, "
-                f"with the measured body outline drawn over the video frame"
-            )
-            out.append(f'<img src="data:{_image_mime(bytes(image))};base64,{data}" alt="{_e(alt)}">')
-        out.append('<div class="text"><dl class="measures">')
-        twist = _finite(row.get("peak_twist_deg"))
-        uncertain = _uncertain_columns(row)
-
-        def angle(value: object, col: str, unc: set[str] = uncertain) -> str:
-            text = _with_unit(value, "°")
-            return f"{text} (uncertain)" if col in unc and text != "—" else text
-
-        def reba(value: object) -> str:
-            # 0 is how the rules say "not scored" (the angle was not seen).
-            return str(value) if isinstance(value, int) and value > 0 else "—"
-
-        measures = (
-            ("Lowest point at", _clock(row.get("bottom_s"))),
-            ("Stoop–squat index", _with_unit(row.get("stoop_squat_index"), "", 0)),
-            ("Trunk flexion, peak", angle(row.get("peak_trunk_flexion_deg"), "trunk")),
-            ("Knee flexion at the bottom", angle(row.get("knee_flexion_at_bottom_deg"), "knee")),
-            ("Twist, peak", angle(abs(twist) if twist is not None else None, "twist")),
-            ("Side bend, peak", _with_unit(row.get("peak_side_bend_deg"), "°")),
-            ("REBA trunk / legs", f"{reba(row.get('reba_trunk'))} / {reba(row.get('reba_legs'))}"),
-            ("Camera view", str(row.get("view") or "unknown")),
+    if row.findings:
+        out.append('<ul class="findings">')
+        out.extend(_finding(f, articles) for f in row.findings)
+        out.append("</ul>")
+    else:
+        good = CUES["good"]
+        cites = "; ".join(_citation_html(a, articles) for a in good.articles)
+        out.append(
+            f'<p><span class="badge good">OK</span> <strong>{_e(good.short)}</strong> — {_e(good.advice)}</p>'
+            f'<p class="small">Read more: {cites}.</p>'
         )
-        for name, value in measures:
-            out.append(f"<div><dt>{_e(name)}</dt><dd>{_e(value)}</dd></div>")
-        out.append("</dl>")
-        partial = str(row.get("partial") or "")
-        if partial:
-            out.append(
-                f'<p class="partial">The video cut this lift off at the {_e(partial)}: '
-                "the numbers cover only what was filmed.</p>"
-            )
-        findings = [_map(f) for f in _list(row.get("findings"))]
-        if findings:
-            out.append('<ul class="findings">')
-            out.extend(_finding(f, articles) for f in findings)
-            out.append("</ul>")
-        else:
-            good = CUES["good"]
-            cites = "; ".join(_citation_html(a, articles) for a in good.articles)
-            out.append(
-                f'<p><span class="badge good">OK</span> <strong>{_e(good.short)}</strong> — {_e(good.advice)}</p>'
-                f'<p class="small">Read more: {cites}.</p>'
-            )
-        out.append("</div></div></article>")
+    out.append("</div></div></article>")
+    return "".join(out)
+
+
+def _lift_cards(view: ReportView, thumbnails: Mapping[int, bytes], articles: Mapping[str, ArticleRef]) -> str:
+    out = ['<section aria-labelledby="cards-h"><h2 id="cards-h">Each lift in detail</h2><div class="cards">']
+    for row in view.lifts:
+        image = thumbnails.get(row.lift)
+        out.append(_lift_card(row, bytes(image) if isinstance(image, (bytes, bytearray)) and image else None, articles))
     out.append("</div></section>")
     return "".join(out)
 
 
-def _timeline(report: Mapping[str, object]) -> str:
+def _timeline(view: ReportView, config: RuleConfig) -> str:
     out = ['<section aria-labelledby="timeline-h"><h2 id="timeline-h">Over time</h2>']
-    if not isinstance(report.get("timeline"), Mapping):
+    if view.timeline is None:
         out.append("<p>This report was saved without its frame-by-frame angles, so there is no chart.</p></section>")
         return "".join(out)
     out.append(
-        f"<figure>{timeline_svg(report)}<figcaption>Trunk flexion, knee flexion and twist through the video. "
-        "Shaded bands are the lifts, numbered and coloured by verdict (green good, amber caution, red poor); the "
-        "dashed lines mark the trunk-flexion bands. Breaks in a line are moments the person was not seen."
+        f"<figure>{timeline_svg(view, config=config)}<figcaption>Trunk flexion, knee flexion and twist through the "
+        "video. Shaded bands are the lifts, numbered and coloured by verdict (green good, amber caution, red poor); "
+        "the dashed lines mark the trunk-flexion bands. Breaks in a line are moments the person was not seen."
         "</figcaption></figure></section>"
     )
     return "".join(out)
 
 
-def _advice(report: Mapping[str, object]) -> str:
-    advice = [_map(a) for a in _list(_map(report.get("summary")).get("advice"))]
-    if not advice:
+def _advice(view: ReportView) -> str:
+    if not view.summary.advice:
         return ""
     out = ['<section aria-labelledby="advice-h"><h2 id="advice-h">What to work on</h2><ol class="advice">']
-    for a in advice:
-        n = a.get("lifts")
-        per_lift = isinstance(n, int) and a.get("rule_id") != "lift_frequency"
-        times = f" (in {_e(n)} lift{'s' if n != 1 else ''})" if per_lift else ""
-        cites = [str(c) for c in _list(a.get("articles"))]
+    for a in view.summary.advice:
+        per_lift = a.rule_id != "lift_frequency"
+        times = f" (in {a.lifts} lift{'s' if a.lifts != 1 else ''})" if per_lift else ""
         out.append(
-            f"<li>{_severity_badge(a.get('severity'))} <strong>{_e(a.get('cue'))}</strong>{times}"
-            f"<p>{_e(a.get('advice'))}</p>"
-            + (f'<p class="small">Read more: {_e("; ".join(cites))}.</p>' if cites else "")
+            f"<li>{_severity_badge(a.severity)} <strong>{_e(a.cue)}</strong>{times}<p>{_e(a.advice)}</p>"
+            + (f'<p class="small">Read more: {_e("; ".join(a.articles))}.</p>' if a.articles else "")
             + "</li>"
         )
     out.append("</ol>")
@@ -486,9 +409,8 @@ def _advice(report: Mapping[str, object]) -> str:
     return "".join(out)
 
 
-def _twist_events(report: Mapping[str, object]) -> str:
-    events = [_map(e) for e in _list(report.get("twist_events"))]
-    if not events:
+def _twist_events(view: ReportView) -> str:
+    if not view.twist_events:
         return ""
     out = [
         '<section class="keep" aria-labelledby="twist-h"><h2 id="twist-h">Twists</h2>'
@@ -498,66 +420,53 @@ def _twist_events(report: Mapping[str, object]) -> str:
         '<th scope="col">Trunk bent?</th><th scope="col">During</th><th scope="col">Reliable in this view?</th>'
         "</tr></thead><tbody>"
     ]
-    for e in events:
-        peak = _finite(e.get("peak_deg"))
-        direction = "—" if peak is None else ("shoulders to the left" if peak > 0 else "shoulders to the right")
-        in_lift = e.get("in_lift")
-        during = f'<a href="#lift-{_e(in_lift)}">lift {_e(in_lift)}</a>' if in_lift is not None else "between lifts"
+    for e in view.twist_events:
+        peak = abs(e.peak_deg) if e.peak_deg is not None else None
+        during = f'<a href="#lift-{e.in_lift}">lift {e.in_lift}</a>' if e.in_lift is not None else "between lifts"
         out.append(
-            f'<tr><td class="when">{_e(_span(e.get("start_s"), e.get("end_s")))}</td>'
-            f'<td class="num">{_e(_with_unit(abs(peak) if peak is not None else None, "°"))}</td>'
-            f"<td>{_e(direction)}</td><td>{'yes' if e.get('bent') else 'no'}</td><td>{during}</td>"
-            f"<td>{'yes' if e.get('reliable') else 'no: uncertain in this view'}</td></tr>"
+            f'<tr><td class="when">{_e(_span(e.start_s, e.end_s))}</td>'
+            f'<td class="num">{_e(_with_unit(peak, "°"))}</td>'
+            f"<td>{_e(e.direction)}</td><td>{'yes' if e.bent else 'no'}</td><td>{during}</td>"
+            f"<td>{'yes' if e.reliable else 'no: uncertain in this view'}</td></tr>"
         )
     out.append("</tbody></table></section>")
     return "".join(out)
 
 
-def _warnings(report: Mapping[str, object]) -> str:
-    warnings = [str(w) for w in _list(report.get("warnings")) if w]
-    if not warnings:
+def _warnings(view: ReportView) -> str:
+    if not view.warnings:
         return ""
-    items = "".join(f"<li>{_e(w)}</li>" for w in warnings)
+    items = "".join(f"<li>{_e(w)}</li>" for w in view.warnings)
     return (
         f'<section class="keep" aria-labelledby="warnings-h"><h2 id="warnings-h">Warnings</h2><ul>{items}</ul>'
         "</section>"
     )
 
 
-def _references(articles: Mapping[str, Mapping[str, object]]) -> str:
+def _references(articles: Mapping[str, ArticleRef]) -> str:
     out = [
         '<section aria-labelledby="refs-h"><h2 id="refs-h">References</h2>'
         "<p>The advice is tied to these articles on back spasms, put in our own words; the numeric thresholds "
         "come from the ergonomic standards named with each finding (REBA, ISO 11226, EN 1005-4, NIOSH).</p>"
         '<ol class="references">'
     ]
-    for article_id, art in articles.items():
-        publisher = str(art.get("publisher") or "")
-        by = f", {_e(publisher)}" if publisher else " (publisher not named in the article)"
-        out.append(
-            f'<li id="ref-{_e(article_id)}"><strong>“{_e(art.get("title", article_id))}”</strong>{by}. '
-            f"{_e(art.get('point', ''))}</li>"
-        )
+    for art in articles.values():
+        by = f", {_e(art.publisher)}" if art.publisher else " (publisher not named in the article)"
+        out.append(f'<li id="ref-{_e(art.id)}"><strong>“{_e(art.title)}”</strong>{by}. {_e(art.point)}</li>')
     out.append("</ol></section>")
     return "".join(out)
 
 
-def _footer(report: Mapping[str, object]) -> str:
-    disclaimer = str(report.get("disclaimer") or DEFAULT_DISCLAIMER)
-    # The report's disclaimer also says the video stayed local; the privacy line above says that already.
-    disclaimer = " ".join(s for s in disclaimer.split(". ") if not ("machine" in s and "leave" in s)).strip()
-    if disclaimer and not disclaimer.endswith("."):
-        disclaimer += "."
-    version = report.get("liftcheck_version") or __version__
+def _footer(view: ReportView) -> str:
     return (
         f'<footer><p class="privacy">{_e(PRIVACY_LINE)}</p>'
-        f'<p class="disclaimer">{_e(disclaimer)} If you have back pain, see a health professional.</p>'
-        f'<p class="small">Made with liftcheck {_e(version)}.</p></footer>'
+        f'<p class="disclaimer">{_e(DISCLAIMER)} {_e(SEE_A_PROFESSIONAL)}</p>'
+        f'<p class="small">Made with liftcheck {_e(view.liftcheck_version)}.</p></footer>'
     )
 
 
 def render_html(
-    report: Mapping[str, object],
+    report: Mapping[str, Any] | ReportView,
     thumbnails: Mapping[int, bytes] | None = None,
     *,
     title: str | None = None,
@@ -565,30 +474,23 @@ def render_html(
 ) -> str:
     """The whole report as one self-contained HTML page (a ``str`` to write as UTF-8).
 
-    ``report`` is ``Report.to_dict()``, with or without its timeline; ``thumbnails`` maps a
-    lift's number (``row["lift"]``) to JPEG (or PNG) bytes. Missing keys render as absent
+    ``report`` is ``Report.to_dict()`` (with or without its timeline) or its ``ReportView``;
+    ``thumbnails`` maps a lift's number to JPEG (or PNG) bytes. Missing keys render as absent
     sections, so older saved reports still open.
     """
-    lifts = lift_rows(report)
-    articles = _articles(report)
+    view = as_view(report)
+    articles = {a.id: a for a in view.articles}
     thumbs = {int(k): v for k, v in (thumbnails or {}).items() if str(k).lstrip("-").isdigit()}
-    source = str(report.get("source") or "")
     heading = title or "Lifting form report"
-    page_title = f"{heading} – {source}" if source and not title else heading
-    body = [
-        _header(report, heading),
-        _summary(report, lifts),
-    ]
-    if lifts:
-        body.append(_lift_table(lifts, config))
-    body.append(_timeline(report))
-    body.append(_advice(report))
-    if lifts:
-        body.append(_lift_cards(lifts, thumbs, articles))
-    body.append(_twist_events(report))
-    body.append(_warnings(report))
-    body.append(_references(articles))
-    body.append(_footer(report))
+    page_title = f"{heading} – {view.source}" if view.source and not title else heading
+    body = [_header(view, heading), _summary(view)]
+    if view.lifts:
+        body.append(_lift_table(view, config))
+    body.append(_timeline(view, config))
+    body.append(_advice(view))
+    if view.lifts:
+        body.append(_lift_cards(view, thumbs, articles))
+    body += [_twist_events(view), _warnings(view), _references(articles), _footer(view)]
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'

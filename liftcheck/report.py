@@ -1,7 +1,14 @@
-"""The session report: one row per lift, a session summary, and JSON / CSV forms.
+"""The session report: what an analysis found (``Report``), and the typed read model every renderer uses.
 
-Pure: numpy and the standard library only. ``Report.to_dict()`` is the one canonical
-form: the CLI, the app (fresh or from History) and the HTML export all read it.
+Pure: numpy and the standard library only.
+
+Two sides. ``Report`` is the write side: built once from the judged lifts by ``build_report``, and
+turned into the canonical dict (``to_dict``, what JSON files and History keep). ``ReportView`` is the
+read side: ``ReportView.from_dict`` reads any saved dict (old schema versions are brought up to date
+in ``_upgrade``, missing optional keys take defaults) into frozen rows, and the CLI table, the app,
+the HTML report, the CSV, History and the charts all render from it. The per-lift columns are
+declared once, in ``COLUMNS``: name, heading, unit, rounding, and which measure makes a value
+uncertain in which camera view.
 """
 
 from __future__ import annotations
@@ -11,8 +18,9 @@ import io
 import json
 import math
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from typing import Any
 
 import numpy as np
 
@@ -20,10 +28,83 @@ from liftcheck import __version__
 from liftcheck.config import DEFAULT_CONFIG, RuleConfig
 from liftcheck.guidance import ARTICLES, CUES
 from liftcheck.kinematics import RELIABLE_IN_VIEW, Angles, Measure, View, most_common_view
+from liftcheck.presentation import REPORT_DISCLAIMER
 from liftcheck.rules import Finding, RepVerdict, Severity, Verdict
 
 SCHEMA_VERSION = 1
 
+
+# -- the per-lift columns, declared once
+
+
+@dataclass(frozen=True)
+class Column:
+    """One number each lift carries: its JSON/CSV name, how people read it, and when it is uncertain.
+
+    ``source`` is where ``LiftRow.from_verdict`` takes the value ("rep.start_s",
+    "measures.depth"); ``digits`` rounds the JSON/CSV value, ``shown_digits`` the tables.
+    ``measure`` is the measure whose reliability in the lift's camera view
+    (``kinematics.RELIABLE_IN_VIEW``) the value has; ``rule_id`` the finding whose
+    ``reliable`` flag marks it uncertain too. ``magnitude`` values are shown without sign.
+    """
+
+    key: str
+    label: str  # "Trunk flexion"
+    short: str  # the terminal table's heading: "trunk"
+    unit: str  # "°", "s", "°/s" or "" for a plain number
+    digits: int
+    source: str
+    when: str = ""  # which moment of the lift: "peak", "at the bottom"
+    shown_digits: int = 0
+    measure: Measure | None = None
+    rule_id: str | None = None
+    magnitude: bool = False
+
+    @property
+    def heading(self) -> str:
+        """The label with its moment: "Trunk flexion (peak)"."""
+        return f"{self.label} ({self.when})" if self.when else self.label
+
+    def value_of(self, verdict: RepVerdict) -> float:
+        owner, name = self.source.split(".")
+        return float(getattr(getattr(verdict, owner), name))
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("start_s", "Start", "start", "s", 2, "rep.start_s", shown_digits=1),
+    Column("bottom_s", "Lowest point at", "bottom", "s", 2, "rep.bottom_s", shown_digits=1),
+    Column("end_s", "End", "end", "s", 2, "rep.end_s", shown_digits=1),
+    Column("duration_s", "Duration", "length", "s", 2, "rep.duration_s", shown_digits=1),
+    Column("stoop_squat_index", "Stoop–squat index", "SSI", "", 0, "measures.stoop_squat_index"),
+    Column(
+        "peak_trunk_flexion_deg", "Trunk flexion", "trunk", "°", 1, "measures.peak_trunk_flexion_deg", "peak",
+        measure=Measure.TRUNK_FLEXION, rule_id="trunk_flexion",
+    ),
+    Column(
+        "knee_flexion_at_bottom_deg", "Knee flexion", "knee", "°", 1, "measures.knee_flexion_at_bottom_deg",
+        "at the bottom", measure=Measure.KNEE_FLEXION, rule_id="stoop_lift",
+    ),
+    Column(
+        "hip_flexion_at_bottom_deg", "Hip flexion", "hip", "°", 1, "measures.hip_flexion_at_bottom_deg",
+        "at the bottom", measure=Measure.HIP_FLEXION,
+    ),
+    Column(
+        "peak_twist_deg", "Twist", "twist", "°", 1, "measures.peak_twist_deg", "peak",
+        measure=Measure.TRUNK_TWIST, rule_id="trunk_twist", magnitude=True,
+    ),
+    Column(
+        "peak_side_bend_deg", "Side bend", "side", "°", 1, "measures.peak_side_bend_deg", "peak",
+        measure=Measure.SIDE_BEND, rule_id="side_bend",
+    ),
+    Column(
+        "peak_trunk_speed_deg_s", "Trunk speed", "speed", "°/s", 0, "measures.peak_trunk_speed_deg_s", "peak",
+        measure=Measure.TRUNK_FLEXION, rule_id="sudden_movement",
+    ),
+    Column("depth", "Depth", "depth", "", 2, "measures.depth"),
+)
+COLUMN: dict[str, Column] = {c.key: c for c in COLUMNS}
+
+# The CSV: one row per lift, these fields of ``LiftRow`` in this order (``findings`` flattened to text).
 CSV_COLUMNS = (
     "lift",
     "start_s",
@@ -46,6 +127,10 @@ CSV_COLUMNS = (
     "findings",
     "cue",
 )
+
+
+def _num(value: float, digits: int = 1) -> float | None:
+    return round(float(value), digits) if value is not None and math.isfinite(value) else None
 
 
 @dataclass(frozen=True)
@@ -140,13 +225,415 @@ def frequency_finding(
     )
 
 
-def _num(value: float, digits: int = 1) -> float | None:
-    return round(float(value), digits) if value is not None and math.isfinite(value) else None
+
+# -- the read model: what a saved report says, typed
+
+
+def _number(value: object) -> float | None:
+    """A finite int or float as it is (ints stay ints, so text forms do not change); anything else None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    return value
+
+
+def _int(value: object, default: int = 0) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
+def _text(value: object, default: str = "") -> str:
+    return default if value is None or value == "" else str(value)
+
+
+def _items(value: object) -> list[Any]:
+    return list(value) if isinstance(value, Sequence) and not isinstance(value, (str, bytes)) else []
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _as_dict(row: object) -> dict[str, object]:
+    """A row's fields in declaration order (tuples as lists, nested rows as dicts): its JSON form."""
+    out: dict[str, object] = {}
+    for f in fields(row):  # type: ignore[arg-type]
+        value = getattr(row, f.name)
+        if isinstance(value, tuple):
+            value = [v.to_dict() if hasattr(v, "to_dict") else v for v in value]
+        out[f.name] = value
+    return out
+
+
+@dataclass(frozen=True)
+class FindingRow:
+    """One finding as saved: the measured ``value`` in ``unit`` against ``threshold``, and what to do."""
+
+    rule_id: str
+    title: str
+    value: float | None
+    unit: str
+    threshold: float | None
+    severity: str  # "ok", "info", "caution" or "poor"
+    cue: str
+    advice: str
+    articles: tuple[str, ...]  # ids in guidance.ARTICLES
+    standard: str
+    reliable: bool
+    note: str
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> FindingRow:
+        return cls(
+            rule_id=_text(data.get("rule_id")),
+            title=_text(data.get("title")),
+            value=_number(data.get("value")),
+            unit=_text(data.get("unit")),
+            threshold=_number(data.get("threshold")),
+            severity=_text(data.get("severity")),
+            cue=_text(data.get("cue")),
+            advice=_text(data.get("advice")),
+            articles=tuple(str(a) for a in _items(data.get("articles"))),
+            standard=_text(data.get("standard")),
+            # Only an explicit False marks a finding uncertain: older rows without the flag were judged.
+            reliable=data.get("reliable") is not False,
+            note=_text(data.get("note")),
+        )
+
+    def to_dict(self) -> dict[str, object]:
+        return _as_dict(self)
+
+
+@dataclass(frozen=True)
+class LiftRow:
+    """One lift as saved: when, how (style, angles in degrees, seconds), the verdict and its findings.
+
+    Numbers are None where not measured. ``partial`` is "", "start" or "end" (where the video cut
+    the lift off); ``reba_trunk`` 1..5 and ``reba_legs`` 1..3, 0 when not scored.
+    """
+
+    lift: int
+    start_s: float | None
+    bottom_s: float | None
+    end_s: float | None
+    duration_s: float | None
+    partial: str
+    style: str
+    stoop_squat_index: float | None
+    peak_trunk_flexion_deg: float | None
+    knee_flexion_at_bottom_deg: float | None
+    hip_flexion_at_bottom_deg: float | None
+    peak_twist_deg: float | None
+    peak_side_bend_deg: float | None
+    peak_trunk_speed_deg_s: float | None
+    depth: float | None
+    view: str
+    reba_trunk: int
+    reba_legs: int
+    verdict: str
+    cue: str
+    findings: tuple[FindingRow, ...]
+
+    @classmethod
+    def from_verdict(cls, v: RepVerdict) -> LiftRow:
+        numbers = {c.key: _num(c.value_of(v), c.digits) for c in COLUMNS}
+        return cls(
+            lift=v.rep.index,
+            partial=v.rep.cut_off or "",
+            style=v.measures.style.value,
+            view=v.measures.view.value,
+            reba_trunk=v.reba_trunk,
+            reba_legs=v.reba_legs,
+            verdict=v.verdict.value,
+            cue=v.cue,
+            findings=tuple(FindingRow.from_dict(f.as_dict()) for f in v.findings),
+            **numbers,  # type: ignore[arg-type]
+        )
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], position: int = 0) -> LiftRow:
+        """A saved row; ``position`` (0-based) numbers a row that does not say which lift it is."""
+        lift = data.get("lift")
+        return cls(
+            lift=lift if isinstance(lift, int) and not isinstance(lift, bool) else position + 1,
+            partial=_text(data.get("partial")),
+            style=_text(data.get("style"), "unknown"),
+            view=_text(data.get("view"), "unknown"),
+            reba_trunk=_int(data.get("reba_trunk")),
+            reba_legs=_int(data.get("reba_legs")),
+            verdict=_text(data.get("verdict")),
+            cue=_text(data.get("cue")),
+            findings=tuple(FindingRow.from_dict(f) for f in _items(data.get("findings")) if isinstance(f, Mapping)),
+            **{c.key: _number(data.get(c.key)) for c in COLUMNS},  # type: ignore[arg-type]
+        )
+
+    def to_dict(self) -> dict[str, object]:
+        return _as_dict(self)
+
+    def value(self, column: Column) -> float | None:
+        """The column's value, as a magnitude where the column says so."""
+        v: float | None = getattr(self, column.key)
+        return abs(v) if v is not None and column.magnitude else v
+
+    def uncertain(self, column: Column) -> bool:
+        """True when the lift's camera view cannot judge the column's measure, or its finding says so."""
+        try:
+            view = View(self.view)
+        except ValueError:
+            view = View.UNKNOWN
+        if column.measure is not None and view is not View.UNKNOWN and column.measure not in RELIABLE_IN_VIEW[view]:
+            return True
+        return column.rule_id is not None and any(f.rule_id == column.rule_id and not f.reliable for f in self.findings)
+
+
+@dataclass(frozen=True)
+class Advice:
+    """One thing to change, over the session: the most severe cue of a rule and how many lifts had it."""
+
+    rule_id: str
+    cue: str
+    advice: str
+    lifts: int
+    severity: str
+    articles: tuple[str, ...]  # citations, ready to print
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Advice:
+        return cls(
+            rule_id=_text(data.get("rule_id")),
+            cue=_text(data.get("cue")),
+            advice=_text(data.get("advice")),
+            lifts=_int(data.get("lifts")),
+            severity=_text(data.get("severity"), "caution"),
+            articles=tuple(str(a) for a in _items(data.get("articles"))),
+        )
+
+    def to_dict(self) -> dict[str, object]:
+        return _as_dict(self)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The session in a few numbers: lifts, styles and verdicts counted, the worst lift, the advice."""
+
+    lift_count: int
+    partial_lifts: int
+    styles: dict[str, int]
+    verdicts: dict[str, int]  # "good", "caution", "poor" -> count
+    worst_lift: int | None
+    lifts_per_minute: float | None
+    headline: str
+    advice: tuple[Advice, ...]
+    twist_events: int
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], lifts: Sequence[LiftRow]) -> Summary:
+        """Counts the summary lacks (older or partial dicts) are counted from ``lifts``."""
+        raw = _mapping(data.get("verdicts"))
+        verdicts = {
+            v.value: _int(raw.get(v.value), sum(1 for row in lifts if row.verdict == v.value)) for v in Verdict
+        }
+        styles = _mapping(data.get("styles"))
+        worst = data.get("worst_lift")
+        return cls(
+            lift_count=_int(data.get("lift_count"), len(lifts)),
+            partial_lifts=_int(data.get("partial_lifts"), sum(1 for row in lifts if row.partial)),
+            styles={str(k): v for k, v in styles.items() if isinstance(v, int)},
+            verdicts=verdicts,
+            worst_lift=worst if isinstance(worst, int) and not isinstance(worst, bool) else None,
+            lifts_per_minute=_number(data.get("lifts_per_minute")),
+            headline=_text(data.get("headline")),
+            advice=tuple(Advice.from_dict(a) for a in _items(data.get("advice")) if isinstance(a, Mapping)),
+            twist_events=_int(data.get("twist_events")),
+        )
+
+    def to_dict(self) -> dict[str, object]:
+        return _as_dict(self)
+
+
+@dataclass(frozen=True)
+class TwistRow:
+    """A twist as saved: from ``start_s`` to ``end_s``, ``peak_deg`` signed (+ = shoulders to the left)."""
+
+    start_s: float | None
+    peak_s: float | None
+    end_s: float | None
+    peak_deg: float | None
+    bent: bool
+    in_lift: int | None
+    reliable: bool
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TwistRow:
+        in_lift = data.get("in_lift")
+        return cls(
+            start_s=_number(data.get("start_s")),
+            peak_s=_number(data.get("peak_s")),
+            end_s=_number(data.get("end_s")),
+            peak_deg=_number(data.get("peak_deg")),
+            bent=bool(data.get("bent")),
+            in_lift=in_lift if isinstance(in_lift, int) and not isinstance(in_lift, bool) else None,
+            reliable=bool(data.get("reliable")),
+        )
+
+    @property
+    def direction(self) -> str:
+        if self.peak_deg is None:
+            return "—"
+        return "shoulders to the left" if self.peak_deg > 0 else "shoulders to the right"
+
+
+@dataclass(frozen=True)
+class ArticleRef:
+    """An article the findings cite, as the report names it."""
+
+    id: str
+    title: str
+    publisher: str
+    point: str
+
+
+def _floats(values: object, n: int) -> np.ndarray:
+    """``values`` as a float array (n,); None, text and missing entries become NaN."""
+    out = np.full(n, np.nan)
+    for i, v in enumerate(_items(values)[:n]):
+        number = _number(v)
+        if number is not None:
+            out[i] = float(number)
+    return out
+
+
+def _upgrade(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The one place where a report saved by an older liftcheck is brought up to ``SCHEMA_VERSION``.
+
+    Only version 1 exists. A dict without a version is read as version 1. When version 2 comes,
+    add a function ``_v1_to_v2(data) -> data`` to ``_UPGRADES`` (keyed by the version it reads);
+    every renderer then sees version-2 dicts only. A dict from a newer liftcheck is read as far as
+    this one understands it (unknown keys are ignored), never refused: History must stay viewable.
+    """
+    version = data.get("schema_version")
+    version = version if isinstance(version, int) and not isinstance(version, bool) else 1
+    while version in _UPGRADES:
+        data = _UPGRADES[version](data)
+        version += 1
+    return data
+
+
+# _UPGRADES[v] turns a version-v report dict into a version v + 1 one.
+_UPGRADES: dict[int, Any] = {}
+
+
+@dataclass(frozen=True, eq=False)
+class ReportView:
+    """A report as every renderer reads it: ``ReportView.from_dict(Report.to_dict())`` or a saved dict.
+
+    ``timeline`` maps each of ``TIMELINE_FIELDS`` to a float array (frames,) with NaN where the
+    person was not seen; it is None when the report was saved without it.
+    """
+
+    schema_version: int
+    liftcheck_version: str
+    source: str
+    duration_s: float | None
+    frames_analysed: int
+    frames_with_person: int
+    settings: Mapping[str, Any]
+    view: str
+    summary: Summary
+    lifts: tuple[LiftRow, ...]
+    session_findings: tuple[FindingRow, ...]
+    twist_events: tuple[TwistRow, ...]
+    warnings: tuple[str, ...]
+    articles: tuple[ArticleRef, ...]
+    disclaimer: str
+    timeline: dict[str, np.ndarray] | None
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ReportView:
+        """Read a report dict of any schema version; missing or malformed parts take defaults."""
+        data = _upgrade(_mapping(data))
+        rows = [r for r in _items(data.get("lifts")) if isinstance(r, Mapping)]
+        lifts = tuple(LiftRow.from_dict(row, i) for i, row in enumerate(rows))
+        raw_articles = _mapping(data.get("articles"))
+        articles = tuple(
+            ArticleRef(str(k), _text(v.get("title"), str(k)), _text(v.get("publisher")), _text(v.get("point")))
+            for k, v in raw_articles.items()
+            if isinstance(v, Mapping)
+        ) or tuple(ArticleRef(a.id, a.title, a.publisher, a.point) for a in ARTICLES.values())
+        raw_timeline = data.get("timeline")
+        timeline = None
+        if isinstance(raw_timeline, Mapping):
+            n = len(_items(raw_timeline.get("t_s")))
+            timeline = {name: _floats(raw_timeline.get(name), n) for name in TIMELINE_FIELDS}
+        return cls(
+            schema_version=_int(data.get("schema_version"), SCHEMA_VERSION),
+            liftcheck_version=_text(data.get("liftcheck_version"), __version__),
+            source=_text(data.get("source")),
+            duration_s=_number(data.get("duration_s")),
+            frames_analysed=_int(data.get("frames_analysed")),
+            frames_with_person=_int(data.get("frames_with_person")),
+            settings=_mapping(data.get("settings")),
+            view=_text(data.get("view"), "unknown"),
+            summary=Summary.from_dict(_mapping(data.get("summary")), lifts),
+            lifts=lifts,
+            session_findings=tuple(
+                FindingRow.from_dict(f) for f in _items(data.get("session_findings")) if isinstance(f, Mapping)
+            ),
+            twist_events=tuple(
+                TwistRow.from_dict(e) for e in _items(data.get("twist_events")) if isinstance(e, Mapping)
+            ),
+            warnings=tuple(str(w) for w in _items(data.get("warnings")) if w),
+            articles=articles,
+            disclaimer=_text(data.get("disclaimer"), REPORT_DISCLAIMER),
+            timeline=timeline,
+        )
+
+    # -- what History lists and charts (summary arithmetic, in one place)
+
+    @property
+    def share_good(self) -> float | None:
+        """Good lifts / all lifts, 0..1; None without lifts."""
+        count = self.summary.lift_count
+        return self.summary.verdicts["good"] / count if count else None
+
+    @property
+    def peak_trunk_flexion_deg(self) -> float | None:
+        values = [row.peak_trunk_flexion_deg for row in self.lifts if row.peak_trunk_flexion_deg is not None]
+        return float(max(values)) if values else None
+
+    @property
+    def peak_twist_deg(self) -> float | None:
+        """The largest twist either way: a signed value must not hide a large turn to the right."""
+        values = [abs(row.peak_twist_deg) for row in self.lifts if row.peak_twist_deg is not None]
+        return float(max(values)) if values else None
+
+    def uncertain_notes(self) -> dict[str, str]:
+        """Per rule, the note of a finding the camera view made uncertain (one per rule, last wins)."""
+        return {f.rule_id: f.note for row in self.lifts for f in row.findings if not f.reliable}
+
+    def to_csv(self) -> str:
+        """One line per lift, ``CSV_COLUMNS``; a finding reads ``rule=value[(uncertain)]:severity``."""
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for row in self.lifts:
+            flat: dict[str, object] = {k: getattr(row, k) for k in CSV_COLUMNS if k != "findings"}
+            flat["findings"] = "; ".join(
+                f"{f.rule_id}={f.value}{'' if f.reliable else '(uncertain)'}:{f.severity}" for f in row.findings
+            )
+            writer.writerow({k: ("" if flat[k] is None else flat[k]) for k in CSV_COLUMNS})
+        return out.getvalue()
+
+
+def as_view(report: Mapping[str, Any] | ReportView) -> ReportView:
+    """The read model of a report given either way (renderers accept both)."""
+    return report if isinstance(report, ReportView) else ReportView.from_dict(report)
+
+
+# -- the write side
 
 
 @dataclass(frozen=True, eq=False)
 class Report:
-    """Everything an analysis found. Build with ``build_report``; read with ``to_dict``."""
+    """Everything an analysis found. Build with ``build_report``; read with ``to_dict`` or ``view``."""
 
     source: str
     duration_s: float
@@ -185,8 +672,7 @@ class Report:
             ),
         )
 
-    def advice(self) -> list[dict[str, object]]:
-        """The distinct things to change, most important first (most severe, then most frequent)."""
+    def _advice(self) -> tuple[Advice, ...]:
         tally: dict[str, list[Finding]] = {}
         for v in self.lifts:
             for f in v.findings:
@@ -200,16 +686,20 @@ class Report:
             # Speak with the most severe instance: "keep your chest up", not the moderate cue.
             worst = max(fs, key=lambda f: f.severity.rank)
             advice.append(
-                {
-                    "rule_id": worst.rule_id,
-                    "cue": worst.cue,
-                    "advice": worst.advice,
-                    "lifts": len(fs),
-                    "severity": worst.severity.value,
-                    "articles": [ARTICLES[a].citation for a in worst.articles],
-                }
+                Advice(
+                    rule_id=worst.rule_id,
+                    cue=worst.cue,
+                    advice=worst.advice,
+                    lifts=len(fs),
+                    severity=worst.severity.value,
+                    articles=tuple(ARTICLES[a].citation for a in worst.articles),
+                )
             )
-        return advice
+        return tuple(advice)
+
+    def advice(self) -> list[dict[str, object]]:
+        """The distinct things to change, most important first (most severe, then most frequent)."""
+        return [a.to_dict() for a in self._advice()]
 
     def headline(self) -> str:
         n = len(self.lifts)
@@ -218,14 +708,27 @@ class Report:
         counts = self.verdict_counts
         parts = f"{n} lift{'s' if n != 1 else ''}: {counts['good']} good, {counts['caution']} caution, "
         parts += f"{counts['poor']} poor."
-        advice = self.advice()
-        first = f" First thing to change: {str(advice[0]['cue']).lower()}." if advice else " Keep lifting like this."
+        advice = self._advice()
+        first = f" First thing to change: {advice[0].cue.lower()}." if advice else " Keep lifting like this."
         return parts + first
+
+    def summary(self) -> Summary:
+        worst = self.worst_lift
+        return Summary(
+            lift_count=len(self.lifts),
+            partial_lifts=sum(1 for v in self.lifts if v.rep.partial),
+            styles=self.style_counts,
+            verdicts=self.verdict_counts,
+            worst_lift=worst.rep.index if worst else None,
+            lifts_per_minute=_num(self.lifts_per_minute),
+            headline=self.headline(),
+            advice=self._advice(),
+            twist_events=len(self.twist_events),
+        )
 
     # -- serialisation
 
     def to_dict(self, *, timeline: bool = True) -> dict[str, object]:
-        worst = self.worst_lift
         data: dict[str, object] = {
             "schema_version": SCHEMA_VERSION,
             "liftcheck_version": __version__,
@@ -235,17 +738,7 @@ class Report:
             "frames_with_person": self.frames_with_person,
             "settings": self.settings,
             "view": self.view.value,
-            "summary": {
-                "lift_count": len(self.lifts),
-                "partial_lifts": sum(1 for v in self.lifts if v.rep.partial),
-                "styles": self.style_counts,
-                "verdicts": self.verdict_counts,
-                "worst_lift": worst.rep.index if worst else None,
-                "lifts_per_minute": _num(self.lifts_per_minute),
-                "headline": self.headline(),
-                "advice": self.advice(),
-                "twist_events": len(self.twist_events),
-            },
+            "summary": self.summary().to_dict(),
             "lifts": [lift_row(v) for v in self.lifts],
             "session_findings": [f.as_dict() for f in self.session_findings],
             "twist_events": [e.as_dict() for e in self.twist_events],
@@ -253,8 +746,7 @@ class Report:
             "articles": {
                 a.id: {"title": a.title, "publisher": a.publisher, "point": a.point} for a in ARTICLES.values()
             },
-            "disclaimer": "Guidance on lifting technique, not a diagnosis or a medical device. "
-            "The video was analysed on this machine and did not leave it.",
+            "disclaimer": REPORT_DISCLAIMER,
         }
         if timeline:
             data["timeline"] = {k: [_num(x, 2) for x in v.tolist()] for k, v in self.timeline.items()}
@@ -263,50 +755,17 @@ class Report:
     def to_json(self, *, timeline: bool = True) -> str:
         return json.dumps(self.to_dict(timeline=timeline), indent=2, ensure_ascii=False)
 
+    def view_model(self) -> ReportView:
+        """The typed read model of this report (what the renderers take)."""
+        return ReportView.from_dict(self.to_dict())
+
     def to_csv(self) -> str:
-        return rows_to_csv(self.to_dict(timeline=False)["lifts"])  # type: ignore[arg-type]
+        return ReportView.from_dict(self.to_dict(timeline=False)).to_csv()
 
 
 def lift_row(v: RepVerdict) -> dict[str, object]:
     """One lift as a flat-ish record (the JSON ``lifts`` entry; CSV flattens ``findings``)."""
-    m = v.measures
-    return {
-        "lift": v.rep.index,
-        "start_s": _num(v.rep.start_s, 2),
-        "bottom_s": _num(v.rep.bottom_s, 2),
-        "end_s": _num(v.rep.end_s, 2),
-        "duration_s": _num(v.rep.duration_s, 2),
-        "partial": v.rep.cut_off or "",
-        "style": m.style.value,
-        "stoop_squat_index": _num(m.stoop_squat_index, 0),
-        "peak_trunk_flexion_deg": _num(m.peak_trunk_flexion_deg),
-        "knee_flexion_at_bottom_deg": _num(m.knee_flexion_at_bottom_deg),
-        "hip_flexion_at_bottom_deg": _num(m.hip_flexion_at_bottom_deg),
-        "peak_twist_deg": _num(m.peak_twist_deg),
-        "peak_side_bend_deg": _num(m.peak_side_bend_deg),
-        "peak_trunk_speed_deg_s": _num(m.peak_trunk_speed_deg_s, 0),
-        "depth": _num(m.depth, 2),
-        "view": m.view.value,
-        "reba_trunk": v.reba_trunk,
-        "reba_legs": v.reba_legs,
-        "verdict": v.verdict.value,
-        "cue": v.cue,
-        "findings": [f.as_dict() for f in v.findings],
-    }
-
-
-def rows_to_csv(rows: Sequence[dict[str, object]]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        flat = dict(row)
-        findings: list[dict[str, object]] = row.get("findings") or []  # type: ignore[assignment]
-        flat["findings"] = "; ".join(
-            f"{f['rule_id']}={f['value']}{'' if f['reliable'] else '(uncertain)'}:{f['severity']}" for f in findings
-        )
-        writer.writerow({k: ("" if flat.get(k) is None else flat.get(k)) for k in CSV_COLUMNS})
-    return out.getvalue()
+    return LiftRow.from_verdict(v).to_dict()
 
 
 TIMELINE_FIELDS = (

@@ -1,6 +1,7 @@
 """The history of analysis sessions: one SQLite file the History page lists, reopens, deletes and charts.
 
-Pure: the standard library only (sqlite3, json, zlib). One setting, ``LIFTCHECK_DATA_DIR``,
+Pure: the standard library only (sqlite3, json, zlib); a save reads its summary columns from the
+report's read model (``report.ReportView``). One setting, ``LIFTCHECK_DATA_DIR``,
 names the folder that holds ``history.sqlite3``; without it the per-user data folder is used.
 
 What a session keeps: the report dict exactly as ``Report.to_dict()`` gave it (zlib-compressed
@@ -27,7 +28,6 @@ Schema (version 1)::
 from __future__ import annotations
 
 import json
-import math
 import os
 import sqlite3
 import sys
@@ -195,35 +195,19 @@ def validate_report(report: object) -> dict[str, object]:
     return report
 
 
-def _number(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return float(value) if math.isfinite(value) else None
-
-
 def _summary_columns(report: dict[str, object]) -> dict[str, object]:
-    """The listing / chart numbers, computed from a validated report dict."""
-    summary: dict[str, object] = report["summary"]  # type: ignore[assignment]
-    lifts: list[dict[str, object]] = report.get("lifts", [])  # type: ignore[assignment]
-    count: int = summary["lift_count"]  # type: ignore[assignment]
-    verdicts: dict[str, object] = summary.get("verdicts") or {}  # type: ignore[assignment]
-    tally = {}
-    for name in ("good", "caution", "poor"):
-        value = verdicts.get(name)
-        if isinstance(value, int) and not isinstance(value, bool):
-            tally[name] = value
-        else:  # an older or partial summary: count the lifts themselves
-            tally[name] = sum(1 for lift in lifts if lift.get("verdict") == name)
-    flexion = [v for v in (_number(lift.get("peak_trunk_flexion_deg")) for lift in lifts) if v is not None]
-    # abs(): the report gives twist as a magnitude, but a signed value must not hide a large turn to the right.
-    twist = [abs(v) for v in (_number(lift.get("peak_twist_deg")) for lift in lifts) if v is not None]
+    """The listing / chart numbers of a validated report dict, from its read model."""
+    # Imported here: opening and listing the history needs no numpy, only a save does.
+    from liftcheck.report import ReportView
+
+    view = ReportView.from_dict(report)
     return {
-        "lift_count": count,
-        **tally,
-        "share_good": tally["good"] / count if count else None,
-        "peak_trunk_flexion_deg": max(flexion) if flexion else None,
-        "peak_twist_deg": max(twist) if twist else None,
-        "duration_s": _number(report.get("duration_s")),
+        "lift_count": view.summary.lift_count,
+        **view.summary.verdicts,
+        "share_good": view.share_good,
+        "peak_trunk_flexion_deg": view.peak_trunk_flexion_deg,
+        "peak_twist_deg": view.peak_twist_deg,
+        "duration_s": view.duration_s,
     }
 
 
@@ -245,6 +229,34 @@ def _to_json(value: object, what: str) -> str:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_json_default)
     except (TypeError, ValueError) as exc:
         raise StoreError(f"the {what} cannot be saved as JSON: {exc}") from exc
+
+
+def _check_session(
+    report: object,
+    source_name: object,
+    source_kind: object,
+    settings: object,
+    thumbnails: Mapping[int, bytes] | None,
+    video: object,
+) -> list[tuple[int, bytes]]:
+    """Refuse (StoreError naming the value) anything a save cannot use; the thumbnails as (lift, bytes)."""
+    validate_report(report)
+    if not isinstance(source_name, str):
+        raise StoreError(f"source_name must be a str (a display name), got {type(source_name).__name__}")
+    if source_kind not in SOURCE_KINDS:
+        raise StoreError(f"source_kind must be one of {', '.join(SOURCE_KINDS)}; got {source_kind!r}")
+    if settings is not None and not isinstance(settings, dict):
+        raise StoreError(f"settings must be a dict or None, got {type(settings).__name__}")
+    thumbs: list[tuple[int, bytes]] = []
+    for lift, jpeg in (thumbnails or {}).items():
+        if not isinstance(lift, int) or isinstance(lift, bool):
+            raise StoreError(f"thumbnail keys must be lift indices (int), got {lift!r}")
+        if not isinstance(jpeg, (bytes, bytearray, memoryview)):
+            raise StoreError(f"the thumbnail of lift {lift} must be bytes, got {type(jpeg).__name__}")
+        thumbs.append((lift, bytes(jpeg)))
+    if video is not None and not isinstance(video, (bytes, bytearray, memoryview)):
+        raise StoreError(f"video must be bytes or None, got {type(video).__name__}")
+    return thumbs
 
 
 _ROW_COLUMNS = (
@@ -403,65 +415,22 @@ class HistoryStore:
         ``source_name`` is shown in the History list and never used as a path. ``video`` is kept only
         when passed. Raises StoreError, with nothing written, if an argument is unusable.
         """
-        validate_report(report)
-        if not isinstance(source_name, str):
-            raise StoreError(f"source_name must be a str (a display name), got {type(source_name).__name__}")
-        if source_kind not in SOURCE_KINDS:
-            raise StoreError(f"source_kind must be one of {', '.join(SOURCE_KINDS)}; got {source_kind!r}")
-        if settings is not None and not isinstance(settings, dict):
-            raise StoreError(f"settings must be a dict or None, got {type(settings).__name__}")
-        thumbs: list[tuple[int, bytes]] = []
-        for lift, jpeg in (thumbnails or {}).items():
-            if not isinstance(lift, int) or isinstance(lift, bool):
-                raise StoreError(f"thumbnail keys must be lift indices (int), got {lift!r}")
-            if not isinstance(jpeg, (bytes, bytearray, memoryview)):
-                raise StoreError(f"the thumbnail of lift {lift} must be bytes, got {type(jpeg).__name__}")
-            thumbs.append((lift, bytes(jpeg)))
-        if video is not None and not isinstance(video, (bytes, bytearray, memoryview)):
-            raise StoreError(f"video must be bytes or None, got {type(video).__name__}")
-
+        thumbs = _check_session(report, source_name, source_kind, settings, thumbnails, video)
         # Everything that can fail or take time happens before the write lock is taken.
-        report_blob = zlib.compress(_to_json(report, "report").encode("utf-8"), 6)
-        settings_json = _to_json(settings or {}, "settings")
-        columns = _summary_columns(report)
-
+        row = {
+            "source_name": source_name,
+            "source_kind": source_kind,
+            "settings_json": _to_json(settings or {}, "settings"),
+            "report_schema_version": report["schema_version"],
+            **_summary_columns(report),
+            "report_zlib": zlib.compress(_to_json(report, "report").encode("utf-8"), 6),
+        }
         with self._lock:
             conn = self._connection()
             try:
                 conn.execute("BEGIN IMMEDIATE")
                 try:
-                    # Taken under the write lock, so creation times follow ids even across processes.
-                    created = datetime.now(timezone.utc).isoformat(timespec="microseconds")
-                    cursor = conn.execute(
-                        "INSERT INTO sessions (created_utc, source_name, source_kind, settings_json, "
-                        "report_schema_version, lift_count, good, caution, poor, share_good, "
-                        "peak_trunk_flexion_deg, peak_twist_deg, duration_s, report_zlib) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (
-                            created,
-                            source_name,
-                            source_kind,
-                            settings_json,
-                            report["schema_version"],
-                            columns["lift_count"],
-                            columns["good"],
-                            columns["caution"],
-                            columns["poor"],
-                            columns["share_good"],
-                            columns["peak_trunk_flexion_deg"],
-                            columns["peak_twist_deg"],
-                            columns["duration_s"],
-                            report_blob,
-                        ),
-                    )
-                    session_id = cursor.lastrowid
-                    assert session_id is not None
-                    conn.executemany(
-                        "INSERT INTO thumbnails (session_id, lift, jpeg) VALUES (?, ?, ?)",
-                        [(session_id, lift, jpeg) for lift, jpeg in thumbs],
-                    )
-                    if video is not None:
-                        conn.execute("INSERT INTO videos (session_id, data) VALUES (?, ?)", (session_id, bytes(video)))
+                    session_id = self._insert(conn, row, thumbs, video)
                     if _before_commit_hook is not None:
                         _before_commit_hook(conn, session_id)
                     conn.execute("COMMIT")
@@ -471,6 +440,27 @@ class HistoryStore:
                     raise
             except sqlite3.Error as exc:
                 raise StoreError(f"could not save the session to {self.path}: {exc}") from exc
+        return session_id
+
+    @staticmethod
+    def _insert(
+        conn: sqlite3.Connection, row: dict[str, object], thumbs: list[tuple[int, bytes]], video: bytes | None
+    ) -> int:
+        """The session's rows, inside the caller's transaction; returns its id."""
+        # Taken under the write lock, so creation times follow ids even across processes.
+        values = {"created_utc": datetime.now(timezone.utc).isoformat(timespec="microseconds"), **row}
+        names = ", ".join(values)
+        cursor = conn.execute(
+            f"INSERT INTO sessions ({names}) VALUES ({', '.join('?' * len(values))})", tuple(values.values())
+        )
+        session_id = cursor.lastrowid
+        assert session_id is not None
+        conn.executemany(
+            "INSERT INTO thumbnails (session_id, lift, jpeg) VALUES (?, ?, ?)",
+            [(session_id, lift, jpeg) for lift, jpeg in thumbs],
+        )
+        if video is not None:
+            conn.execute("INSERT INTO videos (session_id, data) VALUES (?, ?)", (session_id, bytes(video)))
         return int(session_id)
 
     def delete_session(self, session_id: int) -> bool:

@@ -8,18 +8,10 @@ import cv2
 import numpy as np
 import pytest
 
-from liftcheck.draw import (
-    SEVERITY_RGB,
-    VERDICT_RGB,
-    Hud,
-    draw_overlay,
-    encode_jpeg,
-    encode_png,
-    severity_rgb,
-    thumbnail,
-)
+from liftcheck.draw import draw_overlay, encode_jpeg, encode_png, thumbnail
 from liftcheck.kinematics import Angles, View
 from liftcheck.landmarks import N_LANDMARKS, PoseFrame, PoseLandmark
+from liftcheck.presentation import SEVERITY_RGB, VERDICT_RGB, Hud, severity_rgb
 from liftcheck.rules import Severity, Verdict
 
 L = PoseLandmark
@@ -336,7 +328,7 @@ def test_degree_sign_is_drawn_without_a_unicode_font(monkeypatch: pytest.MonkeyP
 
 def test_rgb_hex_for_the_app() -> None:
     """Palette colours convert to CSS hex strings."""
-    from liftcheck.draw import rgb_hex
+    from liftcheck.presentation import rgb_hex
 
     assert rgb_hex((255, 0, 16)) == "#ff0010"
     assert all(rgb_hex(c).startswith("#") and len(rgb_hex(c)) == 7 for c in SEVERITY_RGB.values())

@@ -18,8 +18,9 @@ import streamlit.components.v1 as components
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from liftcheck.pipeline import LiveProcessor, LiveSession
+from liftcheck.presentation import SEVERITY_ICON
 from liftcheck.ui.common import Settings, save_to_history, show_messages, sidebar_settings
-from liftcheck.ui.summary import PRIVACY_LINE, SEVERITY_ICON, render_summary
+from liftcheck.ui.summary import PAGE_NOTE, render_summary
 
 ICE_ENV = "LIFTCHECK_ICE_SERVERS"
 WEBRTC_KEY = "live"
@@ -179,7 +180,7 @@ def page() -> None:
         st.subheader("Live session summary")
         render_summary(result["report"], thumbnails=result["thumbnails"], key="live")
     else:
-        st.caption(PRIVACY_LINE)
+        st.caption(PAGE_NOTE)
 
 
 def _finish(holder: _Holder) -> None:

@@ -1,7 +1,8 @@
 """The per-lift summary view, shared by Upload, Live and History (one renderer, no copies).
 
-Reads only the report dict (``Report.to_dict()``), so a fresh analysis and a session
-reopened from History look the same.
+Reads the report dict (``Report.to_dict()``) through its read model (``report.ReportView``), so a
+fresh analysis and a session reopened from History look the same; the chart is drawn from the same
+spec as the printable report's (``charts.timeline_spec``).
 """
 
 from __future__ import annotations
@@ -13,70 +14,61 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from liftcheck.config import DEFAULT_CONFIG
-from liftcheck.draw import VERDICT_RGB, rgb_hex
+from liftcheck.charts import timeline_spec
 from liftcheck.html_report import render_html
-from liftcheck.report import rows_to_csv
+from liftcheck.presentation import REPORT_DISCLAIMER, SEVERITY_ICON, VERDICT_ICON, VERDICTS, citation
+from liftcheck.report import COLUMN, LiftRow, ReportView
 
-VERDICT_ICON = {"good": "✅", "caution": "⚠️", "poor": "⛔"}
-SEVERITY_ICON = {"poor": "⛔", "caution": "⚠️", "info": "ℹ️", "ok": "✅"}
-PRIVACY_LINE = (
-    "Analysed on this machine: the video did not leave it. liftcheck gives guidance on lifting technique; "
-    "it is not a diagnosis and not a medical device."
+# Under every result and on the empty pages: the privacy line and the disclaimer.
+PAGE_NOTE = REPORT_DISCLAIMER
+# The table's numbers, in order.
+TABLE_COLUMNS = tuple(
+    COLUMN[k] for k in ("stoop_squat_index", "peak_trunk_flexion_deg", "knee_flexion_at_bottom_deg", "peak_twist_deg")
 )
 
 
-def _round(value: object) -> int | None:
-    return None if value is None else int(round(float(value)))  # type: ignore[arg-type]
+def _round(value: float | None) -> int | None:
+    return None if value is None else int(round(value))
 
 
-def _fmt(value: object, unit: str = "°", digits: int = 0) -> str:
-    if value is None:
-        return "–"
-    return f"{float(value):.{digits}f}{unit}"  # type: ignore[arg-type]
+def _fmt(value: float | None, unit: str = "°", digits: int = 0) -> str:
+    return "–" if value is None else f"{value:.{digits}f}{unit}"
 
 
-def headline(report: dict) -> None:
-    summary = report["summary"]
-    verdicts = summary["verdicts"]
+def headline(view: ReportView) -> None:
+    summary = view.summary
     cols = st.columns(4)
-    cols[0].metric("Lifts", summary["lift_count"])
-    cols[1].metric("Good", verdicts.get("good", 0))
-    cols[2].metric("Caution", verdicts.get("caution", 0))
-    cols[3].metric("Poor", verdicts.get("poor", 0))
-    advice = summary["advice"]
-    if summary["lift_count"] == 0:
-        st.info(summary["headline"])
-    elif advice:
-        first = advice[0]
-        st.markdown(f"#### First thing to change: {first['cue']}")
-        st.write(first["advice"])
+    cols[0].metric("Lifts", summary.lift_count)
+    for col, verdict in zip(cols[1:], VERDICTS):
+        col.metric(verdict.capitalize(), summary.verdicts[verdict])
+    if summary.lift_count == 0:
+        st.info(summary.headline)
+    elif summary.advice:
+        first = summary.advice[0]
+        st.markdown(f"#### First thing to change: {first.cue}")
+        st.write(first.advice)
     else:
         st.success("Every lift looked good: keep lifting like this.")
-    for warning in report.get("warnings", []):
+    for warning in view.warnings:
         st.warning(warning)
 
 
-def lift_table(report: dict, key: str) -> int | None:
+def lift_table(view: ReportView, key: str) -> int | None:
     """The per-lift table; returns the lift the user picked (1-based), if any."""
-    rows = report["lifts"]
+    rows = view.lifts
     if not rows:
         return None
-    frame = pd.DataFrame(
-        {
-            "Lift": [r["lift"] for r in rows],
-            "Time (s)": [f"{r['start_s']:.1f}–{r['end_s']:.1f}" for r in rows],
-            "Style": [r["style"] + (" (partial)" if r["partial"] else "") for r in rows],
-            "Stoop–squat index": [_round(r["stoop_squat_index"]) for r in rows],
-            "Trunk flexion (°)": [_round(r["peak_trunk_flexion_deg"]) for r in rows],
-            "Knee flexion (°)": [_round(r["knee_flexion_at_bottom_deg"]) for r in rows],
-            "Twist (°)": [_round(r["peak_twist_deg"]) for r in rows],
-            "Verdict": [f"{VERDICT_ICON.get(r['verdict'], '')} {r['verdict']}" for r in rows],
-            "Cue": [r["cue"] for r in rows],
-        }
-    )
+    columns: dict[str, list[object]] = {
+        "Lift": [r.lift for r in rows],
+        "Time (s)": [f"{_fmt(r.start_s, '', 1)}–{_fmt(r.end_s, '', 1)}" for r in rows],
+        "Style": [r.style + (" (partial)" if r.partial else "") for r in rows],
+    }
+    for c in TABLE_COLUMNS:
+        columns[f"{c.label} ({c.unit})" if c.unit else c.label] = [_round(r.value(c)) for r in rows]
+    columns["Verdict"] = [f"{VERDICT_ICON.get(r.verdict, '')} {r.verdict}" for r in rows]
+    columns["Cue"] = [r.cue for r in rows]
     event = st.dataframe(
-        frame,
+        pd.DataFrame(columns),
         hide_index=True,
         on_select="rerun",
         selection_mode="single-row",
@@ -84,109 +76,109 @@ def lift_table(report: dict, key: str) -> int | None:
         width="stretch",
     )
     picked = event.selection.rows if event is not None and hasattr(event, "selection") else []
-    return int(rows[picked[0]]["lift"]) if picked else None
+    return rows[picked[0]].lift if picked else None
 
 
-def lift_cards(report: dict, thumbnails: dict[int, bytes]) -> None:
-    articles = report.get("articles", {})
-    for row in report["lifts"]:
-        icon = VERDICT_ICON.get(row["verdict"], "")
-        partial = f" · cut off at the {row['partial']} of the recording" if row["partial"] else ""
-        with st.container(border=True):
-            st.markdown(
-                f"**Lift {row['lift']}** · {row['start_s']:.1f}–{row['end_s']:.1f} s · {row['style']} · "
-                f"{icon} **{row['verdict']}**{partial}"
-            )
-            left, right = st.columns([1, 2])
-            with left:
-                thumb = thumbnails.get(int(row["lift"]))
-                if thumb:
-                    st.image(thumb, caption=f"Lift {row['lift']}: deepest bend", width="stretch")
-                st.caption(
-                    f"Trunk {_fmt(row['peak_trunk_flexion_deg'])} · knees {_fmt(row['knee_flexion_at_bottom_deg'])} · "
-                    f"twist {_fmt(row['peak_twist_deg'])} · side bend {_fmt(row['peak_side_bend_deg'])} · "
-                    f"stoop–squat index {_fmt(row['stoop_squat_index'], '')} (0 all knees … 100 all waist) · "
-                    f"REBA-style scores: trunk {row['reba_trunk']} of 5, legs {row['reba_legs']} of 3 · "
-                    f"camera view: {row['view']}"
-                )
-            with right:
-                findings = row["findings"]
-                if not findings:
-                    st.markdown("✅ Knees bent, trunk fairly upright, no twist: keep lifting like this.")
-                for f in findings:
-                    mark = SEVERITY_ICON.get(f["severity"], "")
-                    unit = f["unit"] if f["unit"].startswith("°") else f" {f['unit']}"
-                    measured = f"{_fmt(f['value'], unit, 0)} (threshold {f['threshold']:g}{unit})"
-                    st.markdown(f"{mark} **{f['cue']}** — {f['title'].lower()}: {measured}")
-                    st.write(f["advice"])
-                    if f["note"]:
-                        st.caption(f"Uncertain in this view: {f['note']}")
-                    cites = [
-                        f"“{articles[a]['title']}”"
-                        + (f" ({articles[a]['publisher']})" if articles[a]["publisher"] else "")
-                        for a in f["articles"]
-                        if a in articles
-                    ]
-                    st.caption(("See " + "; ".join(cites) + ". " if cites else "") + f"Threshold: {f['standard']}.")
-
-
-def timeline_chart(report: dict) -> None:
-    timeline = report.get("timeline")
-    if not timeline or not timeline.get("t_s"):
-        return
-    data = pd.DataFrame(
-        {
-            "time (s)": timeline["t_s"],
-            "trunk flexion": timeline["trunk_flexion_deg"],
-            "knee flexion": timeline["knee_flexion_deg"],
-            "twist": [abs(v) if v is not None else None for v in timeline["trunk_twist_deg"]],
-        }
+def _lift_card(row: LiftRow, thumbnail: bytes | None, view: ReportView) -> None:
+    articles = {a.id: a for a in view.articles}
+    icon = VERDICT_ICON.get(row.verdict, "")
+    partial = f" · cut off at the {row.partial} of the recording" if row.partial else ""
+    st.markdown(
+        f"**Lift {row.lift}** · {_fmt(row.start_s, '', 1)}–{_fmt(row.end_s, '', 1)} s · {row.style} · "
+        f"{icon} **{row.verdict}**{partial}"
     )
-    if len(data) > 3000:  # keep the browser light on long sessions
-        data = data.iloc[:: max(1, len(data) // 3000)]
+    left, right = st.columns([1, 2])
+    with left:
+        if thumbnail:
+            st.image(thumbnail, caption=f"Lift {row.lift}: deepest bend", width="stretch")
+        st.caption(
+            f"Trunk {_fmt(row.peak_trunk_flexion_deg)} · knees {_fmt(row.knee_flexion_at_bottom_deg)} · "
+            f"twist {_fmt(row.peak_twist_deg)} · side bend {_fmt(row.peak_side_bend_deg)} · "
+            f"stoop–squat index {_fmt(row.stoop_squat_index, '')} (0 all knees … 100 all waist) · "
+            f"REBA-style scores: trunk {row.reba_trunk} of 5, legs {row.reba_legs} of 3 · "
+            f"camera view: {row.view}"
+        )
+    with right:
+        if not row.findings:
+            st.markdown("✅ Knees bent, trunk fairly upright, no twist: keep lifting like this.")
+        for f in row.findings:
+            unit = f.unit if f.unit.startswith("°") else f" {f.unit}"
+            threshold = "–" if f.threshold is None else f"{f.threshold:g}{unit}"
+            st.markdown(
+                f"{SEVERITY_ICON.get(f.severity, '')} **{f.cue}** — {f.title.lower()}: "
+                f"{_fmt(f.value, unit, 0)} (threshold {threshold})"
+            )
+            st.write(f.advice)
+            if f.note:
+                st.caption(f"Uncertain in this view: {f.note}")
+            cites = [citation(articles[a].title, articles[a].publisher) for a in f.articles if a in articles]
+            st.caption(("See " + "; ".join(cites) + ". " if cites else "") + f"Threshold: {f.standard}.")
+
+
+def lift_cards(view: ReportView, thumbnails: dict[int, bytes]) -> None:
+    for row in view.lifts:
+        with st.container(border=True):
+            _lift_card(row, thumbnails.get(row.lift), view)
+
+
+def timeline_chart(view: ReportView) -> None:
+    """The printable report's chart (``charts.timeline_spec``), drawn interactively."""
+    if view.timeline is None or not len(view.timeline["t_s"]):
+        return
+    spec = timeline_spec(view)
+    data = pd.DataFrame({"time (s)": spec.t_s, **{s.label: s.values for s in spec.series}})
     long = data.melt("time (s)", var_name="angle", value_name="degrees")
+    labels = [s.label for s in spec.series]
     lines = (
         alt.Chart(long)
         .mark_line()
         .encode(
             x=alt.X("time (s):Q"),
             y=alt.Y("degrees:Q", title="degrees"),
-            color=alt.Color("angle:N", legend=alt.Legend(orient="top")),
-            strokeDash=alt.StrokeDash("angle:N", legend=None),
+            color=alt.Color(
+                "angle:N",
+                scale=alt.Scale(domain=labels, range=[s.colour for s in spec.series]),
+                legend=alt.Legend(orient="top"),
+            ),
+            strokeDash=alt.StrokeDash(
+                "angle:N",
+                scale=alt.Scale(domain=labels, range=[[int(d) for d in s.dash.split()] or [1, 0] for s in spec.series]),
+                legend=None,
+            ),
         )
     )
-    lifts = pd.DataFrame(
-        [
-            {"start": r["start_s"], "end": r["end_s"], "lift": f"lift {r['lift']}", "verdict": r["verdict"]}
-            for r in report["lifts"]
-        ]
-    )
     layers = []
-    if not lifts.empty:
-        scale = alt.Scale(domain=list(VERDICT_RGB), range=[rgb_hex(c) for c in VERDICT_RGB.values()])
+    if spec.bands:
+        bands = pd.DataFrame(
+            [{"start": b.start_s, "end": b.end_s, "lift": f"lift {b.lift}", "verdict": b.verdict} for b in spec.bands]
+        )
+        colours = {b.verdict: b.colour for b in spec.bands}
         layers.append(
-            alt.Chart(lifts)
-            .mark_rect(opacity=0.15)
+            alt.Chart(bands)
+            .mark_rect(opacity=0.18)
             .encode(
                 x=alt.X("start:Q", title="time (s)"),
                 x2="end:Q",
-                color=alt.Color("verdict:N", scale=scale, legend=None),
+                color=alt.Color(
+                    "verdict:N", scale=alt.Scale(domain=list(colours), range=list(colours.values())), legend=None
+                ),
                 tooltip=["lift", "verdict"],
             )
         )
-    rules = DEFAULT_CONFIG.rules
-    thresholds = pd.DataFrame({"degrees": [rules.trunk_moderate_deg, rules.trunk_severe_deg]})
+    thresholds = pd.DataFrame({"degrees": [deg for deg, _ in spec.thresholds]})
     layers.append(alt.Chart(thresholds).mark_rule(strokeDash=[4, 4], color="#888").encode(y="degrees:Q"))
     # Independent colours: a shared scale keeps only the verdict domain and the angle lines vanish.
     chart = alt.layer(*layers, lines).resolve_scale(color="independent").properties(height=280)
     st.altair_chart(chart, width="stretch")
+    (moderate, _), (severe, _) = spec.thresholds
     st.caption(
-        "Shaded: each lift, coloured by its verdict. Dashed: trunk flexion bands at 20° and 60° (REBA, ISO 11226)."
+        f"Shaded: each lift, coloured by its verdict. Dashed: trunk flexion bands at {moderate:g}° and {severe:g}° "
+        "(REBA, ISO 11226)."
     )
 
 
-def downloads(report: dict, thumbnails: dict[int, bytes], key: str) -> None:
-    stem = Path(str(report.get("source") or "session")).stem[:60] or "session"
+def downloads(report: dict, view: ReportView, thumbnails: dict[int, bytes], key: str) -> None:
+    stem = Path(view.source or "session").stem[:60] or "session"
     cols = st.columns(3)
     cols[0].download_button(
         "Download JSON",
@@ -195,12 +187,10 @@ def downloads(report: dict, thumbnails: dict[int, bytes], key: str) -> None:
         "application/json",
         key=f"{key}-json",
     )
-    cols[1].download_button(
-        "Download CSV", rows_to_csv(report["lifts"]), f"{stem}-liftcheck.csv", "text/csv", key=f"{key}-csv"
-    )
+    cols[1].download_button("Download CSV", view.to_csv(), f"{stem}-liftcheck.csv", "text/csv", key=f"{key}-csv")
     cols[2].download_button(
         "Download HTML report",
-        render_html(report, thumbnails),
+        render_html(view, thumbnails),
         f"{stem}-liftcheck.html",
         "text/html",
         key=f"{key}-html",
@@ -212,28 +202,27 @@ def render_summary(
 ) -> None:
     """The whole result view: headline, video, table, lift cards, chart, downloads, privacy line."""
     thumbnails = thumbnails or {}
-    headline(report)
+    view = ReportView.from_dict(report)
+    headline(view)
     picked = None
     video_slot = st.empty()
-    if report["lifts"]:
+    if view.lifts:
         st.subheader("Lifts")
         st.caption("Choose a lift in the table to play the video from its start.")
-        picked = lift_table(report, key)
+        picked = lift_table(view, key)
     if video:
         start = 0
         if picked is not None:
-            row = next(r for r in report["lifts"] if r["lift"] == picked)
-            start = max(0, int(row["start_s"]))
+            row = next(r for r in view.lifts if r.lift == picked)
+            start = max(0, int(row.start_s or 0))
         video_slot.video(video, start_time=start)
-    if report["lifts"]:
-        lift_cards(report, thumbnails)
+    if view.lifts:
+        lift_cards(view, thumbnails)
     st.subheader("Angles over time")
-    timeline_chart(report)
-    if report["summary"]["advice"]:
+    timeline_chart(view)
+    if view.summary.advice:
         st.subheader("What to work on")
-        for item in report["summary"]["advice"]:
-            st.markdown(
-                f"- **{item['cue']}** ({item['lifts']} lift{'s' if item['lifts'] != 1 else ''}): {item['advice']}"
-            )
-    downloads(report, thumbnails, key)
-    st.caption(PRIVACY_LINE)
+        for item in view.summary.advice:
+            st.markdown(f"- **{item.cue}** ({item.lifts} lift{'s' if item.lifts != 1 else ''}): {item.advice}")
+    downloads(report, view, thumbnails, key)
+    st.caption(PAGE_NOTE)

@@ -17,7 +17,7 @@ from liftcheck.ui.common import (
     show_messages,
     sidebar_settings,
 )
-from liftcheck.ui.summary import PRIVACY_LINE, render_summary
+from liftcheck.ui.summary import PAGE_NOTE, render_summary
 
 
 def page() -> None:
@@ -89,4 +89,4 @@ def page() -> None:
         st.subheader(shown.report["source"])
         render_summary(shown.report, thumbnails=shown.thumbnails, video=shown.video, key="upload")
     else:
-        st.caption(PRIVACY_LINE)
+        st.caption(PAGE_NOTE)

@@ -1,0 +1,131 @@
+"""How liftcheck looks and speaks, in one place: colours, labels, the disclaimer, the privacy line, citations.
+
+Pure: the standard library only. The overlay on frames (``draw.py``), the charts and the printable
+report (``charts.py``, ``html_report.py``), the app and the CLI all take their words and colours from
+here, so a verdict has one name, one colour on video and one on paper wherever it is shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+RGB = tuple[int, int, int]
+
+VERDICTS = ("good", "caution", "poor")
+SEVERITIES = ("ok", "info", "caution", "poor")
+
+# -- on video: bright colours that read over any picture (RGB triples)
+
+SEVERITY_RGB: dict[str, RGB] = {
+    "ok": (80, 210, 110),  # green
+    "info": (205, 205, 205),  # light grey: worth knowing, not graded
+    "caution": (255, 180, 30),  # amber
+    "poor": (240, 70, 60),  # red
+}
+# A lift's overall verdict takes the colour of the matching severity.
+VERDICT_RGB: dict[str, RGB] = {"good": SEVERITY_RGB["ok"], "caution": SEVERITY_RGB["caution"], "poor": SEVERITY_RGB["poor"]}
+
+
+@dataclass(frozen=True)
+class PaperColours:
+    """One level's colours on white paper: text (``ink``), background and edge, as CSS hex strings."""
+
+    ink: str
+    background: str
+    edge: str
+
+
+# -- on paper and screen: dark enough for 4.5:1 against white (WCAG AA); colour is always the
+# second signal after a word or a mark, so a grey printout still reads.
+PAPER: dict[str, PaperColours] = {
+    "good": PaperColours("#1b5e20", "#e6f4ea", "#2e7d32"),
+    "caution": PaperColours("#6d4600", "#fff3cd", "#d49b00"),
+    "poor": PaperColours("#a31515", "#fde8e8", "#c62828"),
+    "note": PaperColours("#2f4054", "#eaf0f7", "#5b7590"),
+}
+# How strongly a lift's band is shaded in the timeline chart, by verdict.
+BAND_OPACITY: dict[str, float] = {"good": 0.14, "caution": 0.22, "poor": 0.16}
+
+# -- words and marks
+
+VERDICT_LABEL = {"good": "Good", "caution": "Caution", "poor": "Poor"}
+# A symbol beside the word, so the verdict survives a grey printout and colour blindness.
+VERDICT_MARK = {"good": "✓", "caution": "!", "poor": "✗"}
+VERDICT_ICON = {"good": "✅", "caution": "⚠️", "poor": "⛔"}
+SEVERITY_LABEL = {"ok": "OK", "info": "Note", "caution": "Caution", "poor": "Poor"}
+SEVERITY_ICON = {"poor": "⛔", "caution": "⚠️", "info": "ℹ️", "ok": "✅"}
+STYLE_LABEL = {"stoop": "Stoop", "semi-squat": "Semi-squat", "squat": "Squat", "unknown": "Unknown"}
+
+DISCLAIMER = "Guidance on lifting technique, not a diagnosis or a medical device."
+PRIVACY_LINE = "The video was analysed on this machine and did not leave it."
+# What every report carries in its ``disclaimer`` field.
+REPORT_DISCLAIMER = f"{DISCLAIMER} {PRIVACY_LINE}"
+SEE_A_PROFESSIONAL = "If you have back pain, see a health professional."
+
+
+def citation(title: str, publisher: str = "") -> str:
+    """An article as liftcheck cites it: “Title”, Publisher (the publisher only where the article names one)."""
+    return f"“{title}”" + (f", {publisher}" if publisher else "")
+
+
+def level_name(level: str | Enum) -> str:
+    """The plain string of a severity or verdict ("poor"), whether given as a str or an Enum member."""
+    return str(level.value) if isinstance(level, Enum) else str(level)
+
+
+def severity_rgb(severity: str | Enum) -> RGB:
+    """The video colour of a severity ("ok", "info", "caution", "poor") or a verdict ("good", ...)."""
+    name = level_name(severity)
+    if name in SEVERITY_RGB:
+        return SEVERITY_RGB[name]
+    if name in VERDICT_RGB:
+        return VERDICT_RGB[name]
+    raise ValueError(f"unknown severity or verdict {name!r}; expected one of {sorted({**SEVERITY_RGB, **VERDICT_RGB})}")
+
+
+def rgb_hex(rgb: Sequence[int]) -> str:
+    """The CSS colour ("#rrggbb") of an RGB triple."""
+    r, g, b = (int(c) for c in rgb)
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+@dataclass(frozen=True)
+class Hud:
+    """What the overlay shows besides the skeleton: plain data, made by ``engine.hud_for``, drawn by ``draw``.
+
+    ``cue_severity`` is "ok", "info", "caution" or "poor"; ``last_verdict`` is "good",
+    "caution", "poor" or None (no lift has ended yet). Enum members (``Severity``,
+    ``Verdict``, ``Style``) are accepted and stored as their plain strings.
+    """
+
+    lift_count: int
+    phase: str  # e.g. "standing", "going down"
+    cue: str  # short text, e.g. "Bend your knees"
+    cue_severity: str
+    last_verdict: str | None
+    last_lift_index: int | None
+    last_lift_style: str | None
+    message: str = ""  # e.g. framing advice: "Step back: knees and ankles are out of frame"
+
+    def __post_init__(self) -> None:
+        if self.lift_count < 0:
+            raise ValueError(f"Hud.lift_count must be >= 0, got {self.lift_count}")
+        for name in ("phase", "cue_severity", "last_verdict", "last_lift_style"):
+            value = getattr(self, name)
+            if isinstance(value, Enum):
+                object.__setattr__(self, name, level_name(value))
+        if self.cue_severity not in SEVERITY_RGB:
+            raise ValueError(f"Hud.cue_severity must be one of {list(SEVERITY_RGB)}, got {self.cue_severity!r}")
+        if self.last_verdict is not None and self.last_verdict not in VERDICT_RGB:
+            raise ValueError(f"Hud.last_verdict must be one of {list(VERDICT_RGB)} or None, got {self.last_verdict!r}")
+
+    @property
+    def banner(self) -> str:
+        """The line about the lift that just ended, e.g. "Lift 3: semi-squat — caution"; "" before any."""
+        if self.last_verdict is None:
+            return ""
+        head = f"Lift {self.last_lift_index}" if self.last_lift_index is not None else "Last lift"
+        style = f": {self.last_lift_style}" if self.last_lift_style else ""
+        return f"{head}{style} — {self.last_verdict}"
