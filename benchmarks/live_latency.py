@@ -37,9 +37,10 @@ sys.path.insert(0, str(ROOT))
 
 from _machine import machine  # noqa: E402
 
+from liftcheck.live import LiveProcessor, LiveSession  # noqa: E402
 from liftcheck.models import VARIANTS, ModelError  # noqa: E402
-from liftcheck.pipeline import LiveProcessor, LiveSession  # noqa: E402
 from liftcheck.video import read_frames  # noqa: E402
+from liftcheck.workshop.samples import samples_dir  # noqa: E402
 
 WIDTH, HEIGHT = 640, 480
 FPS = 30
@@ -59,8 +60,7 @@ def use_shared_models() -> None:
 
 
 def default_clip() -> Path:
-    folder = os.environ.get("LIFTCHECK_SAMPLES_DIR") or str(ROOT.parent / "shared" / "videos")
-    return Path(folder) / DEFAULT_CLIP
+    return (samples_dir() or ROOT / "sample_videos") / DEFAULT_CLIP
 
 
 def letterbox(rgb: np.ndarray, width: int = WIDTH, height: int = HEIGHT, grey: int = 128) -> np.ndarray:

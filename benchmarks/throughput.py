@@ -41,7 +41,8 @@ from typing import Any
 
 from _machine import machine  # benchmarks/ is on sys.path when run as a script
 
-from liftcheck.looping import encode_loop, loop_video
+from liftcheck.workshop.looping import encode_loop, loop_video
+from liftcheck.workshop.samples import samples_dir as find_samples
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -84,7 +85,7 @@ def load_average() -> str:
 
 
 def samples_dir() -> Path:
-    return Path(os.environ.get("LIFTCHECK_SAMPLES_DIR") or ROOT.parent / "shared" / "videos")
+    return find_samples() or ROOT / "sample_videos"
 
 
 def model_dir() -> Path:
@@ -164,7 +165,7 @@ def wait_for_quiet(max_wait_s: float, threshold_cores: float = 0.3) -> float:
 def job_infer(clip: str, model: str) -> dict[str, Any]:
     """Decode into memory, then time decode alone, ``detect`` alone and our own code alone."""
     from liftcheck.config import DEFAULT_CONFIG
-    from liftcheck.pipeline import Engine
+    from liftcheck.frames import FrameAnalysis
     from liftcheck.pose import PoseEstimator
     from liftcheck.video import VideoReader
 
@@ -213,7 +214,7 @@ def job_infer(clip: str, model: str) -> dict[str, Any]:
         raise RuntimeError("replay supplies poses")
 
     # Our own code alone: the engine fed the recorded poses with their frames (so thumbnails are kept).
-    engine = Engine(no_camera, config, keep_thumbnails=True)
+    engine = FrameAnalysis(no_camera, config, keep_thumbnails=True)
     started = time.perf_counter()
     for (t_s, rgb), pose in zip(frames, poses):
         engine.step(rgb, t_s, pose=pose)
@@ -239,7 +240,7 @@ def job_infer(clip: str, model: str) -> dict[str, Any]:
 def job_analyze(clip: str, model: str, annotated: bool, profile: bool = False) -> dict[str, Any]:
     """One whole analysis in this fresh process: model load timed apart, RSS after load and at the end."""
     import liftcheck.draw
-    import liftcheck.pipeline
+    import liftcheck.threads
     import liftcheck.video
     from liftcheck.pipeline import analyze_video
     from liftcheck.pose import PoseEstimator
@@ -247,7 +248,7 @@ def job_analyze(clip: str, model: str, annotated: bool, profile: bool = False) -
     # Timers around the pieces analyze_video looks up at call time (this process only, the library is untouched):
     # how long the main thread waits for the decode thread's next frame, draws and encodes the annotated video.
     spent = {"wait_frames_s": 0.0, "draw_s": 0.0, "encode_s": 0.0}
-    prefetch = getattr(liftcheck.pipeline, "_prefetch", None)
+    prefetch = getattr(liftcheck.threads, "prefetch", None)
     if prefetch is None:  # the pipeline changed: say "not measured" rather than 0
         spent["wait_frames_s"] = math.nan
 
@@ -278,7 +279,7 @@ def job_analyze(clip: str, model: str, annotated: bool, profile: bool = False) -
         return wrapper
 
     if prefetch is not None:
-        liftcheck.pipeline._prefetch = timed_prefetch  # type: ignore[assignment]
+        liftcheck.threads.prefetch = timed_prefetch  # type: ignore[assignment]
     liftcheck.draw.draw_overlay = timed("draw_s", liftcheck.draw.draw_overlay)  # type: ignore[assignment]
     writer = liftcheck.video.VideoWriter
     writer.write = timed("encode_s", writer.write)  # type: ignore[method-assign]

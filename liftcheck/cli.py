@@ -142,15 +142,15 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 
 def cmd_samples(args: argparse.Namespace) -> int:
-    from liftcheck import samples
+    from liftcheck.workshop import samples
 
     return samples.run(args)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Analyse the synthetic lifter: shows what liftcheck reports with no camera or video."""
-    from liftcheck import synthetic
     from liftcheck.pipeline import analyze_synthetic
+    from liftcheck.workshop import synthetic
 
     clip = synthetic.generate(synthetic.demo_session(), view_yaw_deg=args.view, seed=args.seed)
     report = analyze_synthetic(clip, annotated_path=args.annotated, source_name="synthetic demo")
@@ -178,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.set_defaults(func=cmd_analyze)
 
     samples_parser = sub.add_parser("samples", help="bring the labelled sample clips into sample_videos/")
-    from liftcheck import samples
+    from liftcheck.workshop import samples
 
     samples.add_arguments(samples_parser)
     samples_parser.set_defaults(func=cmd_samples)

@@ -1,13 +1,16 @@
 """Body landmarks by name, and the per-frame pose record every later stage reads.
 
 Pure: numpy and the standard library only. The pose estimator (``pose.py``) fills
-``PoseFrame``; nothing outside ``pose.py`` knows that MediaPipe produced it.
+``PoseFrame``; nothing outside ``pose.py`` knows that MediaPipe produced it. ``Estimator``
+is what the analysis asks of any pose source: the model, or recorded or synthetic poses.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -142,3 +145,42 @@ class PoseFrame:
     def detected(self) -> bool:
         """True when a person was found in the frame."""
         return bool(np.isfinite(self.xyz_m).any())
+
+
+@runtime_checkable
+class Estimator(Protocol):
+    """A source of poses: ``estimator(rgb, t_s)`` gives the ``PoseFrame`` of the person followed.
+
+    ``rgb`` is an upright (H, W, 3) uint8 frame and ``t_s`` its time in seconds, strictly
+    increasing within one video or camera session (a VIDEO-mode landmarker keeps tracking
+    state: one estimator per video or session). ``notes()`` says what the report should
+    tell about whom it followed; ``close()`` frees the model. ``pose.PoseEstimator`` is the
+    real one; ``as_estimator`` makes one of a plain function (tests, the synthetic lifter).
+    """
+
+    def __call__(self, rgb: np.ndarray, t_s: float) -> PoseFrame: ...
+
+    def notes(self) -> list[str]: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class _FunctionEstimator:
+    """A plain ``(rgb, t_s) -> PoseFrame`` function as an ``Estimator`` with nothing to say or free."""
+
+    estimate: Callable[[np.ndarray, float], PoseFrame]
+
+    def __call__(self, rgb: np.ndarray, t_s: float) -> PoseFrame:
+        return self.estimate(rgb, t_s)
+
+    def notes(self) -> list[str]:
+        return []
+
+    def close(self) -> None:
+        return None
+
+
+def as_estimator(estimate: Estimator | Callable[[np.ndarray, float], PoseFrame]) -> Estimator:
+    """``estimate`` as an ``Estimator``: itself when it is one, else wrapped."""
+    return estimate if isinstance(estimate, Estimator) else _FunctionEstimator(estimate)

@@ -9,14 +9,11 @@ below before it is handed to the landmarker, so a corrupt or altered file is ref
 from __future__ import annotations
 
 import hashlib
-import http.client
 import os
 import sys
-import tempfile
-import urllib.error
-import urllib.request
-from collections.abc import Callable
 from pathlib import Path
+
+from liftcheck.download import CutShort, DownloadError, Progress, WrongChecksum, download_verified
 
 VARIANTS = ("lite", "full", "heavy")
 DEFAULT_VARIANT = "full"
@@ -34,9 +31,6 @@ MODEL_URL = (
     "https://storage.googleapis.com/mediapipe-models/pose_landmarker/"
     "pose_landmarker_{variant}/float16/1/pose_landmarker_{variant}.task"
 )
-
-Progress = Callable[[int, int], None]  # (bytes done, bytes in all)
-
 
 class ModelError(RuntimeError):
     """The model file could not be found, fetched or trusted; the message says what to do."""
@@ -108,44 +102,31 @@ def download(
     url = MODEL_URL.format(variant=variant)
     name = model_filename(variant)
     do_it_yourself = f"download the file yourself and set {MODEL_DIR_ENV} to the folder that holds {name}"
-    dest_dir.mkdir(parents=True, exist_ok=True)
-    target = dest_dir / name
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{variant}-", suffix=".part", dir=dest_dir)
-    tmp = Path(tmp_name)
     try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout_s) as response:
-            length = (response.headers.get("Content-Length") or "").strip()
-            total = int(length) if length.isdigit() else MODEL_BYTES[variant]
-            done = 0
-            while block := response.read(1 << 16):
-                out.write(block)
-                done += len(block)
-                if progress:
-                    progress(done, total)
-        # http.client ends a body that stops short of its Content-Length without an error.
-        if length.isdigit() and done < total:
-            raise ModelError(
-                f"the download of the {variant} pose model from {url} stopped after {done:,} of {total:,} bytes, "
-                f"so nothing was saved. Try again, or {do_it_yourself}."
-            )
-        actual = sha256_of(tmp)
-        if actual != MODEL_SHA256[variant]:
-            # Not verify(): its advice (delete the file) makes no sense for a temporary file we delete anyway.
-            raise ModelError(
-                f"the file downloaded from {url} is not the official {variant} pose model: its sha256 is "
-                f"{actual[:12]}…, expected {MODEL_SHA256[variant][:12]}…, so it was not saved. Something between "
-                f"here and Google (a proxy or filter) may have changed it; try again, or {do_it_yourself}."
-            )
-        os.replace(tmp, target)
-    except (urllib.error.URLError, http.client.HTTPException, OSError, TimeoutError) as exc:
-        # HTTPException covers a connection dropped mid-body (IncompleteRead), which is not an OSError.
+        return download_verified(
+            url,
+            dest_dir / name,
+            sha256=MODEL_SHA256[variant],
+            expected_bytes=MODEL_BYTES[variant],
+            progress=progress,
+            timeout_s=timeout_s,
+        )
+    except CutShort as exc:
+        raise ModelError(
+            f"the download of the {variant} pose model from {url} stopped after {exc.done:,} of {exc.total:,} "
+            f"bytes, so nothing was saved. Try again, or {do_it_yourself}."
+        ) from exc
+    except WrongChecksum as exc:
+        raise ModelError(
+            f"the file downloaded from {url} is not the official {variant} pose model: its sha256 is "
+            f"{exc.actual[:12]}…, expected {exc.expected[:12]}…, so it was not saved. Something between "
+            f"here and Google (a proxy or filter) may have changed it; try again, or {do_it_yourself}."
+        ) from exc
+    except DownloadError as exc:
         raise ModelError(
             f"the {variant} pose model is not on this machine and could not be downloaded from {url} ({exc}). "
             f"Connect to the internet once so it can be cached in {dest_dir}, or {do_it_yourself}."
         ) from exc
-    finally:
-        tmp.unlink(missing_ok=True)
-    return target
 
 
 def resolve_model(

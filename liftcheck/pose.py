@@ -178,6 +178,10 @@ class PoseEstimator:
             )
         return notes
 
+    def __call__(self, rgb: np.ndarray, t_s: float) -> PoseFrame:
+        """``detect``: a ``PoseEstimator`` is a ``landmarks.Estimator``."""
+        return self.detect(rgb, t_s)
+
     def detect(self, rgb: np.ndarray, t_s: float) -> PoseFrame:
         """The pose in one upright (H, W, 3) uint8 RGB frame shown at ``t_s`` seconds."""
         if self._landmarker is None:

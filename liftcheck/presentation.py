@@ -25,7 +25,11 @@ SEVERITY_RGB: dict[str, RGB] = {
     "poor": (240, 70, 60),  # red
 }
 # A lift's overall verdict takes the colour of the matching severity.
-VERDICT_RGB: dict[str, RGB] = {"good": SEVERITY_RGB["ok"], "caution": SEVERITY_RGB["caution"], "poor": SEVERITY_RGB["poor"]}
+VERDICT_RGB: dict[str, RGB] = {
+    "good": SEVERITY_RGB["ok"],
+    "caution": SEVERITY_RGB["caution"],
+    "poor": SEVERITY_RGB["poor"],
+}
 
 
 @dataclass(frozen=True)

@@ -41,11 +41,11 @@ SCHEMA_VERSION = 1
 class Column:
     """One number each lift carries: its JSON/CSV name, how people read it, and when it is uncertain.
 
-    ``source`` is where ``LiftRow.from_verdict`` takes the value ("rep.start_s",
-    "measures.depth"); ``digits`` rounds the JSON/CSV value, ``shown_digits`` the tables.
-    ``measure`` is the measure whose reliability in the lift's camera view
-    (``kinematics.RELIABLE_IN_VIEW``) the value has; ``rule_id`` the finding whose
+    ``digits`` rounds the JSON/CSV value, ``shown_digits`` the tables; ``when`` is the moment of
+    the lift it is taken at ("peak"). ``measure`` is the measure whose reliability in the lift's
+    camera view (``kinematics.RELIABLE_IN_VIEW``) the value has; ``rule_id`` the finding whose
     ``reliable`` flag marks it uncertain too. ``magnitude`` values are shown without sign.
+    ``LiftRow.from_verdict`` takes the value from ``RepVerdict.<source>.<key>``.
     """
 
     key: str
@@ -53,12 +53,12 @@ class Column:
     short: str  # the terminal table's heading: "trunk"
     unit: str  # "°", "s", "°/s" or "" for a plain number
     digits: int
-    source: str
-    when: str = ""  # which moment of the lift: "peak", "at the bottom"
+    when: str = ""
     shown_digits: int = 0
     measure: Measure | None = None
     rule_id: str | None = None
     magnitude: bool = False
+    source: str = "measures"  # or "rep"
 
     @property
     def heading(self) -> str:
@@ -66,66 +66,31 @@ class Column:
         return f"{self.label} ({self.when})" if self.when else self.label
 
     def value_of(self, verdict: RepVerdict) -> float:
-        owner, name = self.source.split(".")
-        return float(getattr(getattr(verdict, owner), name))
+        return float(getattr(getattr(verdict, self.source), self.key))
 
 
+M, BOTTOM = Measure, "at the bottom"
 COLUMNS: tuple[Column, ...] = (
-    Column("start_s", "Start", "start", "s", 2, "rep.start_s", shown_digits=1),
-    Column("bottom_s", "Lowest point at", "bottom", "s", 2, "rep.bottom_s", shown_digits=1),
-    Column("end_s", "End", "end", "s", 2, "rep.end_s", shown_digits=1),
-    Column("duration_s", "Duration", "length", "s", 2, "rep.duration_s", shown_digits=1),
-    Column("stoop_squat_index", "Stoop–squat index", "SSI", "", 0, "measures.stoop_squat_index"),
-    Column(
-        "peak_trunk_flexion_deg", "Trunk flexion", "trunk", "°", 1, "measures.peak_trunk_flexion_deg", "peak",
-        measure=Measure.TRUNK_FLEXION, rule_id="trunk_flexion",
-    ),
-    Column(
-        "knee_flexion_at_bottom_deg", "Knee flexion", "knee", "°", 1, "measures.knee_flexion_at_bottom_deg",
-        "at the bottom", measure=Measure.KNEE_FLEXION, rule_id="stoop_lift",
-    ),
-    Column(
-        "hip_flexion_at_bottom_deg", "Hip flexion", "hip", "°", 1, "measures.hip_flexion_at_bottom_deg",
-        "at the bottom", measure=Measure.HIP_FLEXION,
-    ),
-    Column(
-        "peak_twist_deg", "Twist", "twist", "°", 1, "measures.peak_twist_deg", "peak",
-        measure=Measure.TRUNK_TWIST, rule_id="trunk_twist", magnitude=True,
-    ),
-    Column(
-        "peak_side_bend_deg", "Side bend", "side", "°", 1, "measures.peak_side_bend_deg", "peak",
-        measure=Measure.SIDE_BEND, rule_id="side_bend",
-    ),
-    Column(
-        "peak_trunk_speed_deg_s", "Trunk speed", "speed", "°/s", 0, "measures.peak_trunk_speed_deg_s", "peak",
-        measure=Measure.TRUNK_FLEXION, rule_id="sudden_movement",
-    ),
-    Column("depth", "Depth", "depth", "", 2, "measures.depth"),
+    Column("start_s", "Start", "start", "s", 2, shown_digits=1, source="rep"),
+    Column("bottom_s", "Lowest point at", "bottom", "s", 2, shown_digits=1, source="rep"),
+    Column("end_s", "End", "end", "s", 2, shown_digits=1, source="rep"),
+    Column("duration_s", "Duration", "length", "s", 2, shown_digits=1, source="rep"),
+    Column("stoop_squat_index", "Stoop–squat index", "SSI", "", 0),
+    Column("peak_trunk_flexion_deg", "Trunk flexion", "trunk", "°", 1, "peak", 0, M.TRUNK_FLEXION, "trunk_flexion"),
+    Column("knee_flexion_at_bottom_deg", "Knee flexion", "knee", "°", 1, BOTTOM, 0, M.KNEE_FLEXION, "stoop_lift"),
+    Column("hip_flexion_at_bottom_deg", "Hip flexion", "hip", "°", 1, BOTTOM, 0, M.HIP_FLEXION),
+    Column("peak_twist_deg", "Twist", "twist", "°", 1, "peak", 0, M.TRUNK_TWIST, "trunk_twist", magnitude=True),
+    Column("peak_side_bend_deg", "Side bend", "side", "°", 1, "peak", 0, M.SIDE_BEND, "side_bend"),
+    Column("peak_trunk_speed_deg_s", "Trunk speed", "speed", "°/s", 0, "peak", 0, M.TRUNK_FLEXION, "sudden_movement"),
+    Column("depth", "Depth", "depth", "", 2),
 )
 COLUMN: dict[str, Column] = {c.key: c for c in COLUMNS}
 
 # The CSV: one row per lift, these fields of ``LiftRow`` in this order (``findings`` flattened to text).
 CSV_COLUMNS = (
-    "lift",
-    "start_s",
-    "bottom_s",
-    "end_s",
-    "duration_s",
-    "partial",
-    "style",
-    "stoop_squat_index",
-    "peak_trunk_flexion_deg",
-    "knee_flexion_at_bottom_deg",
-    "hip_flexion_at_bottom_deg",
-    "peak_twist_deg",
-    "peak_side_bend_deg",
-    "peak_trunk_speed_deg_s",
-    "view",
-    "reba_trunk",
-    "reba_legs",
-    "verdict",
-    "findings",
-    "cue",
+    *("lift", "start_s", "bottom_s", "end_s", "duration_s", "partial", "style", "stoop_squat_index"),
+    *("peak_trunk_flexion_deg", "knee_flexion_at_bottom_deg", "hip_flexion_at_bottom_deg", "peak_twist_deg"),
+    *("peak_side_bend_deg", "peak_trunk_speed_deg_s", "view", "reba_trunk", "reba_legs", "verdict", "findings", "cue"),
 )
 
 
@@ -227,6 +192,10 @@ def frequency_finding(
 
 
 # -- the read model: what a saved report says, typed
+#
+# Every field has a default, so a dict missing a key (older, partial or hand-made) still reads,
+# and adding a field is one line: ``_read`` fills each field from the dict key of its name,
+# coerced by its annotation. Nested rows and derived defaults are passed in by the caller.
 
 
 def _number(value: object) -> float | None:
@@ -236,20 +205,35 @@ def _number(value: object) -> float | None:
     return value
 
 
-def _int(value: object, default: int = 0) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else default
-
-
-def _text(value: object, default: str = "") -> str:
-    return default if value is None or value == "" else str(value)
-
-
 def _items(value: object) -> list[Any]:
     return list(value) if isinstance(value, Sequence) and not isinstance(value, (str, bytes)) else []
 
 
 def _mapping(value: object) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
+
+
+# How a saved value becomes a field of each annotated type; None means "take the default".
+_COERCE: dict[str, Any] = {
+    "float | None": _number,
+    "int": lambda v: v if isinstance(v, int) and not isinstance(v, bool) else None,
+    "int | None": lambda v: v if isinstance(v, int) and not isinstance(v, bool) else None,
+    "str": lambda v: None if v is None or v == "" else str(v),
+    "bool": lambda v: None if v is None else bool(v),
+    "tuple[str, ...]": lambda v: tuple(str(x) for x in _items(v)),
+    "dict[str, int]": lambda v: {str(k): n for k, n in _mapping(v).items() if isinstance(n, int)},
+}
+
+
+def _read(cls: Any, data: Mapping[str, Any], **given: Any) -> Any:
+    """A ``cls`` row from ``data``: each field from its key, coerced by its annotation, else its default."""
+    values = dict(given)
+    for f in fields(cls):
+        if f.name not in values and f.type in _COERCE:
+            value = _COERCE[f.type](data.get(f.name))
+            if value is not None:
+                values[f.name] = value
+    return cls(**values)
 
 
 def _as_dict(row: object) -> dict[str, object]:
@@ -267,36 +251,19 @@ def _as_dict(row: object) -> dict[str, object]:
 class FindingRow:
     """One finding as saved: the measured ``value`` in ``unit`` against ``threshold``, and what to do."""
 
-    rule_id: str
-    title: str
-    value: float | None
-    unit: str
-    threshold: float | None
-    severity: str  # "ok", "info", "caution" or "poor"
-    cue: str
-    advice: str
-    articles: tuple[str, ...]  # ids in guidance.ARTICLES
-    standard: str
-    reliable: bool
-    note: str
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> FindingRow:
-        return cls(
-            rule_id=_text(data.get("rule_id")),
-            title=_text(data.get("title")),
-            value=_number(data.get("value")),
-            unit=_text(data.get("unit")),
-            threshold=_number(data.get("threshold")),
-            severity=_text(data.get("severity")),
-            cue=_text(data.get("cue")),
-            advice=_text(data.get("advice")),
-            articles=tuple(str(a) for a in _items(data.get("articles"))),
-            standard=_text(data.get("standard")),
-            # Only an explicit False marks a finding uncertain: older rows without the flag were judged.
-            reliable=data.get("reliable") is not False,
-            note=_text(data.get("note")),
-        )
+    rule_id: str = ""
+    title: str = ""
+    value: float | None = None
+    unit: str = ""
+    threshold: float | None = None
+    severity: str = ""  # "ok", "info", "caution" or "poor"
+    cue: str = ""
+    advice: str = ""
+    articles: tuple[str, ...] = ()  # ids in guidance.ARTICLES
+    standard: str = ""
+    # Only an explicit False marks a finding uncertain: older rows without the flag were judged.
+    reliable: bool = True
+    note: str = ""
 
     def to_dict(self) -> dict[str, object]:
         return _as_dict(self)
@@ -310,27 +277,27 @@ class LiftRow:
     the lift off); ``reba_trunk`` 1..5 and ``reba_legs`` 1..3, 0 when not scored.
     """
 
-    lift: int
-    start_s: float | None
-    bottom_s: float | None
-    end_s: float | None
-    duration_s: float | None
-    partial: str
-    style: str
-    stoop_squat_index: float | None
-    peak_trunk_flexion_deg: float | None
-    knee_flexion_at_bottom_deg: float | None
-    hip_flexion_at_bottom_deg: float | None
-    peak_twist_deg: float | None
-    peak_side_bend_deg: float | None
-    peak_trunk_speed_deg_s: float | None
-    depth: float | None
-    view: str
-    reba_trunk: int
-    reba_legs: int
-    verdict: str
-    cue: str
-    findings: tuple[FindingRow, ...]
+    lift: int = 0
+    start_s: float | None = None
+    bottom_s: float | None = None
+    end_s: float | None = None
+    duration_s: float | None = None
+    partial: str = ""
+    style: str = "unknown"
+    stoop_squat_index: float | None = None
+    peak_trunk_flexion_deg: float | None = None
+    knee_flexion_at_bottom_deg: float | None = None
+    hip_flexion_at_bottom_deg: float | None = None
+    peak_twist_deg: float | None = None
+    peak_side_bend_deg: float | None = None
+    peak_trunk_speed_deg_s: float | None = None
+    depth: float | None = None
+    view: str = "unknown"
+    reba_trunk: int = 0
+    reba_legs: int = 0
+    verdict: str = ""
+    cue: str = ""
+    findings: tuple[FindingRow, ...] = ()
 
     @classmethod
     def from_verdict(cls, v: RepVerdict) -> LiftRow:
@@ -344,26 +311,16 @@ class LiftRow:
             reba_legs=v.reba_legs,
             verdict=v.verdict.value,
             cue=v.cue,
-            findings=tuple(FindingRow.from_dict(f.as_dict()) for f in v.findings),
+            findings=tuple(_read(FindingRow, f.as_dict()) for f in v.findings),
             **numbers,  # type: ignore[arg-type]
         )
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], position: int = 0) -> LiftRow:
         """A saved row; ``position`` (0-based) numbers a row that does not say which lift it is."""
-        lift = data.get("lift")
-        return cls(
-            lift=lift if isinstance(lift, int) and not isinstance(lift, bool) else position + 1,
-            partial=_text(data.get("partial")),
-            style=_text(data.get("style"), "unknown"),
-            view=_text(data.get("view"), "unknown"),
-            reba_trunk=_int(data.get("reba_trunk")),
-            reba_legs=_int(data.get("reba_legs")),
-            verdict=_text(data.get("verdict")),
-            cue=_text(data.get("cue")),
-            findings=tuple(FindingRow.from_dict(f) for f in _items(data.get("findings")) if isinstance(f, Mapping)),
-            **{c.key: _number(data.get(c.key)) for c in COLUMNS},  # type: ignore[arg-type]
-        )
+        findings = tuple(_read(FindingRow, f) for f in _items(data.get("findings")) if isinstance(f, Mapping))
+        lift = _COERCE["int"](data.get("lift"))
+        return _read(cls, data, lift=position + 1 if lift is None else lift, findings=findings)  # type: ignore[no-any-return]
 
     def to_dict(self) -> dict[str, object]:
         return _as_dict(self)
@@ -375,10 +332,7 @@ class LiftRow:
 
     def uncertain(self, column: Column) -> bool:
         """True when the lift's camera view cannot judge the column's measure, or its finding says so."""
-        try:
-            view = View(self.view)
-        except ValueError:
-            view = View.UNKNOWN
+        view = View(self.view) if self.view in View._value2member_map_ else View.UNKNOWN
         if column.measure is not None and view is not View.UNKNOWN and column.measure not in RELIABLE_IN_VIEW[view]:
             return True
         return column.rule_id is not None and any(f.rule_id == column.rule_id and not f.reliable for f in self.findings)
@@ -388,23 +342,12 @@ class LiftRow:
 class Advice:
     """One thing to change, over the session: the most severe cue of a rule and how many lifts had it."""
 
-    rule_id: str
-    cue: str
-    advice: str
-    lifts: int
-    severity: str
-    articles: tuple[str, ...]  # citations, ready to print
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Advice:
-        return cls(
-            rule_id=_text(data.get("rule_id")),
-            cue=_text(data.get("cue")),
-            advice=_text(data.get("advice")),
-            lifts=_int(data.get("lifts")),
-            severity=_text(data.get("severity"), "caution"),
-            articles=tuple(str(a) for a in _items(data.get("articles"))),
-        )
+    rule_id: str = ""
+    cue: str = ""
+    advice: str = ""
+    lifts: int = 0
+    severity: str = "caution"
+    articles: tuple[str, ...] = ()  # citations, ready to print
 
     def to_dict(self) -> dict[str, object]:
         return _as_dict(self)
@@ -414,35 +357,30 @@ class Advice:
 class Summary:
     """The session in a few numbers: lifts, styles and verdicts counted, the worst lift, the advice."""
 
-    lift_count: int
-    partial_lifts: int
-    styles: dict[str, int]
-    verdicts: dict[str, int]  # "good", "caution", "poor" -> count
-    worst_lift: int | None
-    lifts_per_minute: float | None
-    headline: str
-    advice: tuple[Advice, ...]
-    twist_events: int
+    lift_count: int = 0
+    partial_lifts: int = 0
+    styles: dict[str, int] = field(default_factory=dict)
+    verdicts: dict[str, int] = field(default_factory=dict)  # "good", "caution", "poor" -> count
+    worst_lift: int | None = None
+    lifts_per_minute: float | None = None
+    headline: str = ""
+    advice: tuple[Advice, ...] = ()
+    twist_events: int = 0
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], lifts: Sequence[LiftRow]) -> Summary:
         """Counts the summary lacks (older or partial dicts) are counted from ``lifts``."""
-        raw = _mapping(data.get("verdicts"))
-        verdicts = {
-            v.value: _int(raw.get(v.value), sum(1 for row in lifts if row.verdict == v.value)) for v in Verdict
-        }
-        styles = _mapping(data.get("styles"))
-        worst = data.get("worst_lift")
-        return cls(
-            lift_count=_int(data.get("lift_count"), len(lifts)),
-            partial_lifts=_int(data.get("partial_lifts"), sum(1 for row in lifts if row.partial)),
-            styles={str(k): v for k, v in styles.items() if isinstance(v, int)},
+        saved = _COERCE["dict[str, int]"](data.get("verdicts"))
+        verdicts = {v.value: saved.get(v.value, sum(1 for row in lifts if row.verdict == v.value)) for v in Verdict}
+        advice = tuple(_read(Advice, a) for a in _items(data.get("advice")) if isinstance(a, Mapping))
+        count, partial = (_COERCE["int"](data.get(k)) for k in ("lift_count", "partial_lifts"))
+        return _read(  # type: ignore[no-any-return]
+            cls,
+            data,
             verdicts=verdicts,
-            worst_lift=worst if isinstance(worst, int) and not isinstance(worst, bool) else None,
-            lifts_per_minute=_number(data.get("lifts_per_minute")),
-            headline=_text(data.get("headline")),
-            advice=tuple(Advice.from_dict(a) for a in _items(data.get("advice")) if isinstance(a, Mapping)),
-            twist_events=_int(data.get("twist_events")),
+            advice=advice,
+            lift_count=len(lifts) if count is None else count,
+            partial_lifts=sum(1 for row in lifts if row.partial) if partial is None else partial,
         )
 
     def to_dict(self) -> dict[str, object]:
@@ -453,26 +391,13 @@ class Summary:
 class TwistRow:
     """A twist as saved: from ``start_s`` to ``end_s``, ``peak_deg`` signed (+ = shoulders to the left)."""
 
-    start_s: float | None
-    peak_s: float | None
-    end_s: float | None
-    peak_deg: float | None
-    bent: bool
-    in_lift: int | None
-    reliable: bool
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> TwistRow:
-        in_lift = data.get("in_lift")
-        return cls(
-            start_s=_number(data.get("start_s")),
-            peak_s=_number(data.get("peak_s")),
-            end_s=_number(data.get("end_s")),
-            peak_deg=_number(data.get("peak_deg")),
-            bent=bool(data.get("bent")),
-            in_lift=in_lift if isinstance(in_lift, int) and not isinstance(in_lift, bool) else None,
-            reliable=bool(data.get("reliable")),
-        )
+    start_s: float | None = None
+    peak_s: float | None = None
+    end_s: float | None = None
+    peak_deg: float | None = None
+    bent: bool = False
+    in_lift: int | None = None
+    reliable: bool = False
 
     @property
     def direction(self) -> str:
@@ -487,18 +412,13 @@ class ArticleRef:
 
     id: str
     title: str
-    publisher: str
-    point: str
+    publisher: str = ""
+    point: str = ""
 
 
 def _floats(values: object, n: int) -> np.ndarray:
     """``values`` as a float array (n,); None, text and missing entries become NaN."""
-    out = np.full(n, np.nan)
-    for i, v in enumerate(_items(values)[:n]):
-        number = _number(v)
-        if number is not None:
-            out[i] = float(number)
-    return out
+    return np.array([_number(v) for v in (_items(values) + [None] * n)[:n]], dtype=float)
 
 
 def _upgrade(data: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -509,8 +429,7 @@ def _upgrade(data: Mapping[str, Any]) -> Mapping[str, Any]:
     every renderer then sees version-2 dicts only. A dict from a newer liftcheck is read as far as
     this one understands it (unknown keys are ignored), never refused: History must stay viewable.
     """
-    version = data.get("schema_version")
-    version = version if isinstance(version, int) and not isinstance(version, bool) else 1
+    version = _COERCE["int"](data.get("schema_version")) or 1
     while version in _UPGRADES:
         data = _UPGRADES[version](data)
         version += 1
@@ -529,60 +448,52 @@ class ReportView:
     person was not seen; it is None when the report was saved without it.
     """
 
-    schema_version: int
-    liftcheck_version: str
-    source: str
-    duration_s: float | None
-    frames_analysed: int
-    frames_with_person: int
-    settings: Mapping[str, Any]
-    view: str
-    summary: Summary
-    lifts: tuple[LiftRow, ...]
-    session_findings: tuple[FindingRow, ...]
-    twist_events: tuple[TwistRow, ...]
-    warnings: tuple[str, ...]
-    articles: tuple[ArticleRef, ...]
-    disclaimer: str
-    timeline: dict[str, np.ndarray] | None
+    schema_version: int = SCHEMA_VERSION
+    liftcheck_version: str = __version__
+    source: str = ""
+    duration_s: float | None = None
+    frames_analysed: int = 0
+    frames_with_person: int = 0
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    view: str = "unknown"
+    summary: Summary = field(default_factory=Summary)
+    lifts: tuple[LiftRow, ...] = ()
+    session_findings: tuple[FindingRow, ...] = ()
+    twist_events: tuple[TwistRow, ...] = ()
+    warnings: tuple[str, ...] = ()
+    articles: tuple[ArticleRef, ...] = ()
+    disclaimer: str = REPORT_DISCLAIMER
+    timeline: dict[str, np.ndarray] | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ReportView:
         """Read a report dict of any schema version; missing or malformed parts take defaults."""
         data = _upgrade(_mapping(data))
-        rows = [r for r in _items(data.get("lifts")) if isinstance(r, Mapping)]
-        lifts = tuple(LiftRow.from_dict(row, i) for i, row in enumerate(rows))
-        raw_articles = _mapping(data.get("articles"))
+
+        def rows(key: str) -> list[Mapping[str, Any]]:
+            return [r for r in _items(data.get(key)) if isinstance(r, Mapping)]
+
+        lifts = tuple(LiftRow.from_dict(row, i) for i, row in enumerate(rows("lifts")))
         articles = tuple(
-            ArticleRef(str(k), _text(v.get("title"), str(k)), _text(v.get("publisher")), _text(v.get("point")))
-            for k, v in raw_articles.items()
+            ArticleRef(str(k), str(v.get("title") or k), str(v.get("publisher") or ""), str(v.get("point") or ""))
+            for k, v in _mapping(data.get("articles")).items()
             if isinstance(v, Mapping)
-        ) or tuple(ArticleRef(a.id, a.title, a.publisher, a.point) for a in ARTICLES.values())
-        raw_timeline = data.get("timeline")
+        )
+        raw = data.get("timeline")
         timeline = None
-        if isinstance(raw_timeline, Mapping):
-            n = len(_items(raw_timeline.get("t_s")))
-            timeline = {name: _floats(raw_timeline.get(name), n) for name in TIMELINE_FIELDS}
-        return cls(
-            schema_version=_int(data.get("schema_version"), SCHEMA_VERSION),
-            liftcheck_version=_text(data.get("liftcheck_version"), __version__),
-            source=_text(data.get("source")),
-            duration_s=_number(data.get("duration_s")),
-            frames_analysed=_int(data.get("frames_analysed")),
-            frames_with_person=_int(data.get("frames_with_person")),
+        if isinstance(raw, Mapping):
+            n = len(_items(raw.get("t_s")))
+            timeline = {name: _floats(raw.get(name), n) for name in TIMELINE_FIELDS}
+        return _read(  # type: ignore[no-any-return]
+            cls,
+            data,
             settings=_mapping(data.get("settings")),
-            view=_text(data.get("view"), "unknown"),
             summary=Summary.from_dict(_mapping(data.get("summary")), lifts),
             lifts=lifts,
-            session_findings=tuple(
-                FindingRow.from_dict(f) for f in _items(data.get("session_findings")) if isinstance(f, Mapping)
-            ),
-            twist_events=tuple(
-                TwistRow.from_dict(e) for e in _items(data.get("twist_events")) if isinstance(e, Mapping)
-            ),
+            session_findings=tuple(_read(FindingRow, f) for f in rows("session_findings")),
+            twist_events=tuple(_read(TwistRow, e) for e in rows("twist_events")),
             warnings=tuple(str(w) for w in _items(data.get("warnings")) if w),
-            articles=articles,
-            disclaimer=_text(data.get("disclaimer"), REPORT_DISCLAIMER),
+            articles=articles or tuple(ArticleRef(a.id, a.title, a.publisher, a.point) for a in ARTICLES.values()),
             timeline=timeline,
         )
 
@@ -754,10 +665,6 @@ class Report:
 
     def to_json(self, *, timeline: bool = True) -> str:
         return json.dumps(self.to_dict(timeline=timeline), indent=2, ensure_ascii=False)
-
-    def view_model(self) -> ReportView:
-        """The typed read model of this report (what the renderers take)."""
-        return ReportView.from_dict(self.to_dict())
 
     def to_csv(self) -> str:
         return ReportView.from_dict(self.to_dict(timeline=False)).to_csv()

@@ -231,6 +231,7 @@ _VIEW_NOTE = {
 
 
 def _graded(
+    *,
     rule_id: str,
     title: str,
     value: float,
@@ -242,6 +243,8 @@ def _graded(
     measure: Measure,
     unit: str = "°",
 ) -> Finding | None:
+    """A finding when ``value`` reaches ``warn`` (caution) or ``severe`` (poor); INFO when ``measure`` is
+    uncertain in the lift's view."""
     if not math.isfinite(value) or value < warn:
         return None
     severity = Severity.POOR if value >= severe else Severity.CAUTION
@@ -292,61 +295,61 @@ def rule_trunk_flexion(m: LiftMeasures, c: RuleConfig) -> Finding | None:
     value = m.peak_trunk_flexion_deg
     severe = math.isfinite(value) and value >= c.trunk_severe_deg
     return _graded(
-        "trunk_flexion",
-        "Trunk bent far forward" if severe else "Trunk bent forward",
-        value,
-        c.trunk_moderate_deg,
-        c.trunk_severe_deg,
-        "trunk_severe" if severe else "trunk_moderate",
-        "REBA and ISO 11226: 0–20° neutral, 20–60° moderate, over 60° severe",
-        m,
-        Measure.TRUNK_FLEXION,
+        rule_id="trunk_flexion",
+        title="Trunk bent far forward" if severe else "Trunk bent forward",
+        value=value,
+        warn=c.trunk_moderate_deg,
+        severe=c.trunk_severe_deg,
+        cue_key="trunk_severe" if severe else "trunk_moderate",
+        standard="REBA and ISO 11226: 0–20° neutral, 20–60° moderate, over 60° severe",
+        measures=m,
+        measure=Measure.TRUNK_FLEXION,
     )
 
 
 def rule_twist(m: LiftMeasures, c: RuleConfig) -> Finding | None:
     """Shoulders turned against the hips while bent or holding the load."""
     return _graded(
-        "trunk_twist",
-        "Twisted while bent or loaded",
-        m.peak_twist_deg,
-        c.twist_warn_deg,
-        c.twist_severe_deg,
-        "twist",
-        "REBA (+1 for a twisted trunk); EN 1005-4 (10° or more, repeated, not acceptable); "
+        rule_id="trunk_twist",
+        title="Twisted while bent or loaded",
+        value=m.peak_twist_deg,
+        warn=c.twist_warn_deg,
+        severe=c.twist_severe_deg,
+        cue_key="twist",
+        standard="REBA (+1 for a twisted trunk); EN 1005-4 (10° or more, repeated, not acceptable); "
         "NIOSH asymmetry multiplier 1 − 0.0032·A",
-        m,
-        Measure.TRUNK_TWIST,
+        measures=m,
+        measure=Measure.TRUNK_TWIST,
     )
 
 
 def rule_side_bend(m: LiftMeasures, c: RuleConfig) -> Finding | None:
     """Trunk leaning sideways while bent or loaded."""
     return _graded(
-        "side_bend",
-        "Leaned to one side",
-        m.peak_side_bend_deg,
-        c.side_bend_warn_deg,
-        c.side_bend_severe_deg,
-        "side_bend",
-        "REBA (+1 for side flexion); EN 1005-4 (10° or more); ISO 11226 (over 20° awkward)",
-        m,
-        Measure.SIDE_BEND,
+        rule_id="side_bend",
+        title="Leaned to one side",
+        value=m.peak_side_bend_deg,
+        warn=c.side_bend_warn_deg,
+        severe=c.side_bend_severe_deg,
+        cue_key="side_bend",
+        standard="REBA (+1 for side flexion); EN 1005-4 (10° or more); ISO 11226 (over 20° awkward)",
+        measures=m,
+        measure=Measure.SIDE_BEND,
     )
 
 
 def rule_jerk(m: LiftMeasures, c: RuleConfig) -> Finding | None:
     """A sudden, fast trunk movement."""
     return _graded(
-        "sudden_movement",
-        "Sudden, jerky movement",
-        m.peak_trunk_speed_deg_s,
-        c.jerk_warn_deg_s,
-        c.jerk_severe_deg_s,
-        "jerk",
-        "Our measurement: controlled lifts in the labelled clips peak at 110–190°/s of trunk speed",
-        m,
-        Measure.TRUNK_FLEXION,
+        rule_id="sudden_movement",
+        title="Sudden, jerky movement",
+        value=m.peak_trunk_speed_deg_s,
+        warn=c.jerk_warn_deg_s,
+        severe=c.jerk_severe_deg_s,
+        cue_key="jerk",
+        standard="Our measurement: controlled lifts in the labelled clips peak at 110–190°/s of trunk speed",
+        measures=m,
+        measure=Measure.TRUNK_FLEXION,
         unit="°/s",
     )
 

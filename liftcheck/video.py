@@ -1,21 +1,23 @@
-"""Reading and writing video: the only module that decodes or encodes frames.
+"""Reading and writing video: the only module (with ``draw.py``'s images) that decodes or encodes frames.
 
 Frames come out upright (phone rotation metadata applied), as RGB ``uint8`` arrays of
 shape (H, W, 3), each with its time on the video's own clock. Times are strictly
 increasing: frames with a duplicate or out-of-order timestamp are skipped and counted,
 because the pose landmarker refuses them. The reader can thin a high-frame-rate file
-to a chosen analysis rate and shrink large frames before inference.
+to a chosen analysis rate and shrink large frames before inference. The writer makes the
+annotated H.264 video; ``cut_video``, ``encode_constant_rate`` and ``repeat_packets`` make
+whole files for the workshop (the sample clips, long test videos).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import av
 import av.error
@@ -255,6 +257,7 @@ class VideoReader:
         self.max_side_px = max_side_px
         self.stats = ReadStats()
         self._container: av.container.InputContainer | None = None
+        self._last_t: float | None = None
 
     def __enter__(self) -> VideoReader:
         return self
@@ -272,6 +275,7 @@ class VideoReader:
     def __iter__(self) -> Iterator[Frame]:
         self.close()
         self.stats = ReadStats()
+        self._last_t = None
         container = _open(self.path)
         self._container = container
         stream = container.streams.video[0]
@@ -279,42 +283,12 @@ class VideoReader:
         k = self.info.rotation_deg // 90
         stored_w, stored_h = (self.info.height, self.info.width) if k % 2 else (self.info.width, self.info.height)
         out_w, out_h = _scaled_size(stored_w, stored_h, self.max_side_px)
-        time_base = stream.time_base
-        start = stream.start_time or 0
-        nominal = 1.0 / self.info.fps if self.info.fps > 0 else 1.0 / 30.0
-        # Thinning keeps a frame when it is at least most of a period after the last kept one
-        # (so a 60 fps file analysed at 30 keeps every other frame despite timestamp jitter) and
-        # when it falls in a new 1/max_fps slot of a grid starting at the first frame: without the
-        # grid, a file up to a third faster than max_fps (35 fps for 30) would keep every frame.
-        early = 0.25  # of a period
-        period = 1.0 / self.max_fps if self.max_fps else 0.0
-        first_t: float | None = None
-        last_slot = -1
-        last_kept_t: float | None = None
-        last_t: float | None = None
+        thinning = _Thinning(self.max_fps)
         try:
-            for frame in container.decode(stream):
-                index = self.stats.decoded
-                self.stats.decoded += 1
-                if frame.pts is not None and time_base is not None:
-                    t_s = float((frame.pts - start) * time_base)
-                elif last_t is not None:
-                    t_s = last_t + nominal
-                else:
-                    t_s = 0.0
-                if last_t is not None and t_s <= last_t:
-                    self.stats.bad_timestamps += 1
+            for index, frame, t_s in self._timed(container, stream):
+                if not thinning.keep(t_s):
+                    self.stats.thinned += 1
                     continue
-                last_t = t_s
-                if self.max_fps:
-                    if first_t is None:
-                        first_t = t_s
-                    slot = math.floor((t_s - first_t) * self.max_fps + early)
-                    too_soon = last_kept_t is not None and t_s - last_kept_t < (1.0 - early) * period
-                    if slot <= last_slot or too_soon:
-                        self.stats.thinned += 1
-                        continue
-                    last_slot, last_kept_t = slot, t_s
                 rgb: np.ndarray = frame.to_ndarray(format="rgb24", width=out_w, height=out_h)
                 if k:
                     rgb = np.ascontiguousarray(np.rot90(rgb, k))
@@ -329,6 +303,33 @@ class VideoReader:
             )
         finally:
             self.close()
+        self._check_the_end()
+
+    def _nominal_s(self) -> float:
+        return 1.0 / self.info.fps if self.info.fps > 0 else 1.0 / 30.0
+
+    def _timed(self, container: av.container.InputContainer, stream: Any) -> Iterator[tuple[int, Any, float]]:
+        """(index, decoded frame, time in s) with strictly increasing times; the others are counted and skipped."""
+        time_base = stream.time_base
+        start = stream.start_time or 0
+        for frame in container.decode(stream):
+            index = self.stats.decoded
+            self.stats.decoded += 1
+            if frame.pts is not None and time_base is not None:
+                t_s = float((frame.pts - start) * time_base)
+            elif self._last_t is not None:
+                t_s = self._last_t + self._nominal_s()
+            else:
+                t_s = 0.0
+            if self._last_t is not None and t_s <= self._last_t:
+                self.stats.bad_timestamps += 1
+                continue
+            self._last_t = t_s
+            yield index, frame, t_s
+
+    def _check_the_end(self) -> None:
+        """After reading: say whether the file was cut short, and how many frames had bad times."""
+        last_t = self._last_t
         cut = None if self.stats.truncated else _cut_short(self.path)
         if cut:
             self.stats.truncated = True
@@ -341,7 +342,7 @@ class VideoReader:
             self.info.duration_s
             and last_t is not None
             and not self.stats.truncated
-            and last_t + 2 * nominal < self.info.duration_s - 1.0
+            and last_t + 2 * self._nominal_s() < self.info.duration_s - 1.0
         ):
             # For containers whose byte counts are not checked above: the clock says frames are missing.
             self.stats.truncated = True
@@ -353,6 +354,37 @@ class VideoReader:
             self.stats.problems.append(
                 f"{self.stats.bad_timestamps} frames had a time not after the frame before and were skipped"
             )
+
+
+class _Thinning:
+    """Which frames to keep to analyse at most ``max_fps`` a second (None: every frame).
+
+    A frame is kept when it is at least most of a period after the last kept one (so a 60 fps
+    file analysed at 30 keeps every other frame despite timestamp jitter) and when it falls in
+    a new 1/max_fps slot of a grid starting at the first frame: without the grid, a file up to a
+    third faster than max_fps (35 fps for 30) would keep every frame.
+    """
+
+    EARLY = 0.25  # of a period
+
+    def __init__(self, max_fps: float | None) -> None:
+        self.max_fps = max_fps
+        self.period = 1.0 / max_fps if max_fps else 0.0
+        self.first_t: float | None = None
+        self.last_slot = -1
+        self.last_kept_t: float | None = None
+
+    def keep(self, t_s: float) -> bool:
+        if not self.max_fps:
+            return True
+        if self.first_t is None:
+            self.first_t = t_s
+        slot = math.floor((t_s - self.first_t) * self.max_fps + self.EARLY)
+        too_soon = self.last_kept_t is not None and t_s - self.last_kept_t < (1.0 - self.EARLY) * self.period
+        if slot <= self.last_slot or too_soon:
+            return False
+        self.last_slot, self.last_kept_t = slot, t_s
+        return True
 
 
 def read_frames(path: str | Path, *, max_fps: float | None = 30.0, max_side_px: int | None = 1280) -> Iterator[Frame]:
@@ -450,3 +482,176 @@ def rgb_to_av_frame(rgb: np.ndarray, like: av.VideoFrame | None = None) -> av.Vi
         out.pts = like.pts
         out.time_base = like.time_base
     return out
+
+
+# -- re-encoding and remuxing whole files (the sample clips tool, long test videos)
+
+
+def encode_constant_rate(
+    frames: Iterable[np.ndarray], out: str | Path, *, fps: int = 30, crf: int = 23, preset: str = "veryfast"
+) -> int:
+    """H.264 MP4 of (H, W, 3) uint8 RGB frames at a constant ``fps``, without B-frames; the number written.
+
+    Without B-frames every packet's dts equals its pts, so ``repeat_packets`` can join copies
+    of the file by shifting both. Odd sizes are trimmed to even, as yuv420p needs.
+    """
+    count = 0
+    with av.open(str(out), mode="w", format="mp4") as container:
+        stream = container.add_stream("libx264", rate=fps)
+        stream.pix_fmt = "yuv420p"
+        stream.options = {"crf": str(crf), "preset": preset, "bf": "0"}
+        for rgb in frames:
+            height, width = rgb.shape[0] // 2 * 2, rgb.shape[1] // 2 * 2
+            if count == 0:
+                stream.width, stream.height = width, height
+            picture = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb[:height, :width]), format="rgb24")
+            picture.pts = count
+            picture.time_base = Fraction(1, fps)
+            for packet in stream.encode(picture):
+                container.mux(packet)
+            count += 1
+        for packet in stream.encode():
+            container.mux(packet)
+    return count
+
+
+def repeat_packets(source: str | Path, out: str | Path, seconds: float) -> float:
+    """Copy the video packets of ``source`` over and over, timestamps shifted, until ``seconds``; its length in s.
+
+    No re-encoding: ``source`` must have no B-frames (``encode_constant_rate`` writes such files).
+    """
+    with av.open(str(source)) as src_file:
+        src = src_file.streams.video[0]
+        time_base = src.time_base
+        packets = [
+            (bytes(p), p.pts, p.dts, p.duration, p.is_keyframe)
+            for p in src_file.demux(src)
+            if p.size and p.pts is not None and p.dts is not None
+        ]
+        first = min(p[1] for p in packets)
+        span = max(p[1] + (p[3] or 0) for p in packets) - first  # one copy, in the stream's time base
+        limit = int(seconds / time_base)
+        end = 0
+        with av.open(str(out), mode="w", format="mp4") as target:
+            dst = target.add_stream_from_template(src)
+            shift = 0
+            while True:
+                for data, pts, dts, duration, key in packets:
+                    if pts - first + shift >= limit:
+                        return float(end * time_base)
+                    packet = av.Packet(data)
+                    packet.pts, packet.dts = pts - first + shift, dts - first + shift
+                    packet.duration = duration
+                    packet.is_keyframe = key
+                    packet.time_base = time_base
+                    packet.stream = dst
+                    target.mux(packet)
+                    end = packet.pts + (duration or 0)
+                shift += span
+
+
+@dataclass(frozen=True)
+class Cut:
+    """Which part of a file to keep and how to write it (see ``cut_video``).
+
+    Times are seconds on the source's video clock from its first frame; frames with
+    ``start_s <= t < end_s`` are kept (None: from the start / to the end). ``copy`` keeps the
+    encoded packets as they are (no trimming then). ``rotate_display_deg`` tags the output
+    (counter-clockwise, as FFmpeg reports it); None keeps the source's tag.
+    """
+
+    start_s: float | None = None
+    end_s: float | None = None
+    copy: bool = False
+    crf: int = 20
+    pix_fmt: str = "yuv420p"
+    rotate_display_deg: int | None = None
+
+
+def cut_video(source: str | Path, target: str | Path, cut: Cut) -> int:
+    """Write ``target`` (MP4, video only) from ``source`` as ``cut`` says; the number of frames or packets kept.
+
+    Raises VideoError when the source cannot be read or has no video track.
+    """
+    source = Path(source)
+    try:
+        with av.open(str(source)) as inp:
+            if not inp.streams.video:
+                raise VideoError(f"{source.name} has no video track to cut")
+            video_in = inp.streams.video[0]
+            video_in.thread_type = "AUTO"
+            with av.open(str(target), mode="w", format="mp4", options={"movflags": "+faststart"}) as out:
+                return (_remux if cut.copy else _reencode)(inp, video_in, out, cut)
+    except av.error.FFmpegError as exc:
+        raise VideoError(f"could not cut {source.name}: {exc}") from exc
+
+
+def _remux(inp: Any, video_in: Any, out: Any, cut: Cut) -> int:
+    video_out = out.add_stream_from_template(video_in)
+    if cut.rotate_display_deg is not None:
+        video_out.set_display_rotation(cut.rotate_display_deg)
+    written = 0
+    for packet in inp.demux(video_in):
+        if packet.dts is None:  # the demuxer's flush packet
+            continue
+        packet.stream = video_out
+        out.mux(packet)
+        written += 1
+    return written
+
+
+def _reencode(inp: Any, video_in: Any, out: Any, cut: Cut) -> int:
+    time_base = video_in.time_base
+    origin = video_in.start_time  # the first frame's pts; None in some containers, then taken from the first frame
+    start = cut.start_s if cut.start_s is not None else 0.0
+    end = cut.end_s if cut.end_s is not None else float("inf")
+    # A hair of slack so a frame stamped exactly on a boundary falls on the side the cut means.
+    eps = 1e-6
+    video_out = None
+    first_pts: int | None = None
+    last_pts = -1
+    written = 0
+    for frame in inp.decode(video_in):
+        if frame.pts is None:
+            continue
+        if origin is None:
+            origin = frame.pts
+        t_s = float((frame.pts - origin) * time_base)
+        if t_s < start - eps:
+            continue
+        if t_s >= end - eps:
+            break
+        if video_out is None:
+            video_out = _cut_stream(out, video_in, frame, cut)
+            first_pts = frame.pts
+        assert first_pts is not None
+        pts = frame.pts - first_pts
+        if pts <= last_pts:  # duplicate or out-of-order stamp: the encoder would refuse it
+            continue
+        last_pts = pts
+        picture = frame.reformat(format=video_out.pix_fmt) if frame.format.name != video_out.pix_fmt else frame
+        picture.pts = pts
+        picture.time_base = time_base
+        for packet in video_out.encode(picture):
+            out.mux(packet)
+        written += 1
+    if video_out is not None:
+        for packet in video_out.encode():
+            out.mux(packet)
+    return written
+
+
+def _cut_stream(out: Any, video_in: Any, first: Any, cut: Cut) -> Any:
+    rate = video_in.average_rate or video_in.guessed_rate or Fraction(30)
+    video_out = out.add_stream("libx264", rate=rate)
+    video_out.width = first.width
+    video_out.height = first.height
+    video_out.pix_fmt = cut.pix_fmt
+    # The source's clock, so frame times (even variable ones) pass through unchanged.
+    video_out.time_base = video_in.time_base
+    video_out.codec_context.time_base = video_in.time_base
+    video_out.options = {"crf": str(cut.crf)}
+    rotation = cut.rotate_display_deg if cut.rotate_display_deg is not None else int(first.rotation or 0)
+    if rotation:
+        video_out.set_display_rotation(rotation)
+    return video_out

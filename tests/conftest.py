@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from liftcheck.workshop.samples import LABELS_FILE
+from liftcheck.workshop.samples import samples_dir as samples_dir_with
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 
@@ -18,7 +21,7 @@ def _dir_from_env(var: str, default: Path) -> Path | None:
 
 
 MODEL_DIR = _dir_from_env("LIFTCHECK_MODEL_DIR", SHARED / "models")
-SAMPLES_DIR = _dir_from_env("LIFTCHECK_SAMPLES_DIR", SHARED / "videos")
+SAMPLES_DIR = samples_dir_with(containing=LABELS_FILE)
 
 if MODEL_DIR is not None:
     # Tests never download: they use the shared models.

@@ -117,7 +117,7 @@ def test_empty_file_is_refused_with_its_reason(data_dir: Path) -> None:
 def test_synthetic_sample_runs_without_any_video(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """With no sample clips present, "Try a sample" runs the synthetic lifter and shows its three lifts."""
     monkeypatch.setenv("LIFTCHECK_SAMPLES_DIR", str(data_dir / "none"))
-    monkeypatch.setattr("liftcheck.ui.common.PROJECT", data_dir)
+    monkeypatch.setattr("liftcheck.workshop.samples.PROJECT_ROOT", data_dir)
     at = _app()
     assert at.selectbox(key="sample-choice").value.startswith("synthetic")
     at.button(key="sample-run").click().run()
@@ -132,7 +132,7 @@ def test_synthetic_sample_runs_without_any_video(data_dir: Path, monkeypatch: py
 def test_video_is_kept_only_when_asked(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """History stores no video by default, and the annotated video when the user ticks the box."""
     monkeypatch.setenv("LIFTCHECK_SAMPLES_DIR", str(data_dir / "none"))
-    monkeypatch.setattr("liftcheck.ui.common.PROJECT", data_dir)
+    monkeypatch.setattr("liftcheck.workshop.samples.PROJECT_ROOT", data_dir)
     at = _app()
     at.button(key="sample-run").click().run()
     at.checkbox(key="setting-keep-video").check().run()

@@ -10,10 +10,11 @@ import av
 import numpy as np
 import pytest
 
-from liftcheck import synthetic as syn
+from liftcheck.frames import FrameAnalysis
 from liftcheck.landmarks import PoseFrame, PoseLandmark
-from liftcheck.pipeline import Engine, analyze_video
+from liftcheck.pipeline import analyze_video
 from liftcheck.video import VideoReader
+from liftcheck.workshop import synthetic as syn
 
 L = PoseLandmark
 SESSION = syn.scenario(syn.stand(1.0), syn.lift("squat"), syn.stand(1.0), syn.lift("stoop"), syn.stand(1.0))
@@ -23,7 +24,7 @@ def _engine_report(poses: list[PoseFrame], rgb: np.ndarray | None = None):  # ty
     def no_camera(frame: np.ndarray, t_s: float) -> PoseFrame:
         raise AssertionError("poses are given")
 
-    engine = Engine(no_camera, keep_thumbnails=False)
+    engine = FrameAnalysis(no_camera, keep_thumbnails=False)
     for pose in poses:
         engine.step(rgb, pose.t_s, pose=pose)
     engine.finish()

@@ -15,7 +15,7 @@ import pytest
 from browser_helpers import StreamlitServer, chromium_tab, find_chromium, screenshot, streamlit_server, sync_playwright
 from test_browser import ERROR_ALERT, _grid_rows, _nav, _no_exception, _open_app, _wait_for_result
 
-from liftcheck.looping import encode_loop, loop_video
+from liftcheck.workshop.looping import encode_loop, loop_video
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 

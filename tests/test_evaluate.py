@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from liftcheck import synthetic as syn
-from liftcheck.evaluate import HEADER, _row, evaluate_dir, score_clip, summary_lines
 from liftcheck.kinematics import Kinematics
 from liftcheck.report import build_report
 from liftcheck.reps import segment
 from liftcheck.rules import judge
+from liftcheck.workshop import synthetic as syn
+from liftcheck.workshop.evaluate import HEADER, _row, evaluate_dir, score_clip, summary_lines
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 

@@ -14,7 +14,6 @@ from typing import Any
 import numpy as np
 import pytest
 
-from liftcheck import synthetic as syn
 from liftcheck.charts import downsample, timeline_svg
 from liftcheck.config import DEFAULT_CONFIG
 from liftcheck.html_report import render_html
@@ -22,6 +21,7 @@ from liftcheck.kinematics import Kinematics
 from liftcheck.report import build_report
 from liftcheck.reps import segment
 from liftcheck.rules import judge
+from liftcheck.workshop import synthetic as syn
 
 ReportDict = dict[str, Any]
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}

@@ -7,7 +7,6 @@ import math
 import numpy as np
 import pytest
 
-from liftcheck import synthetic as syn
 from liftcheck.kinematics import (
     RELIABLE_IN_VIEW,
     Angles,
@@ -23,6 +22,7 @@ from liftcheck.kinematics import (
     trunk_twist_deg,
 )
 from liftcheck.landmarks import PoseFrame, PoseLandmark
+from liftcheck.workshop import synthetic as syn
 
 L = PoseLandmark
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from liftcheck import synthetic as syn
+from liftcheck.frames import FrameAnalysis
 from liftcheck.landmarks import PoseFrame
 from liftcheck.people import PersonTracker, distinct_people, hips_px
-from liftcheck.pipeline import Engine
+from liftcheck.workshop import synthetic as syn
 
 SIZE = (1280, 720)
 LIFTS = syn.scenario(syn.stand(2.0), syn.lift("squat"), syn.stand(1.5), syn.lift("stoop"), syn.stand(1.5))
@@ -81,7 +81,7 @@ def test_a_lifter_off_centre_takes_over_from_a_central_bystander_once_and_keeps_
     assert "changed at" in " ".join(tracker.notes())
 
     # The engine sees a new person at the switch: the lift cut by it is dropped, the next one is judged.
-    engine = Engine(lambda rgb, t: PoseFrame.empty(t, SIZE), keep_thumbnails=False)
+    engine = FrameAnalysis(lambda rgb, t: PoseFrame.empty(t, SIZE), keep_thumbnails=False)
     for pose in followed:
         engine.step(None, pose.t_s, pose=pose)
     engine.finish()

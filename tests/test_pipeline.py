@@ -8,8 +8,11 @@ from pathlib import Path
 import av
 import pytest
 
+from liftcheck.frames import FrameAnalysis
 from liftcheck.landmarks import PoseFrame
-from liftcheck.pipeline import AnalysisCancelled, Engine, LiveSession, Progress, _Behind, analyze_video
+from liftcheck.live import LiveSession
+from liftcheck.pipeline import AnalysisCancelled, Progress, analyze_video
+from liftcheck.threads import Behind
 from liftcheck.video import VideoError, VideoReader
 
 CLIP = "deadlift_oblique_01.mp4"  # two lifts, 6.7 s, 24 fps: the quickest real clip with lifts
@@ -112,7 +115,7 @@ def _camera_frames(clip: Path) -> list[av.VideoFrame]:
 
 def test_live_processor_on_camera_frames_matches_offline(clip: Path, analysed) -> None:  # type: ignore[no-untyped-def]
     """The webcam callback, fed av.VideoFrames of a real clip, reports the offline analysis' lifts via its queue."""
-    from liftcheck.pipeline import LiveProcessor
+    from liftcheck.live import LiveProcessor
 
     report, _, _ = analysed
     processor = LiveProcessor(LiveSession("full"))
@@ -133,7 +136,7 @@ def test_live_processor_drops_frames_while_busy() -> None:
     import numpy as np
 
     from liftcheck.landmarks import PoseFrame
-    from liftcheck.pipeline import LiveProcessor
+    from liftcheck.live import LiveProcessor
 
     started, release = threading.Event(), threading.Event()
 
@@ -164,7 +167,7 @@ def test_live_processor_counts_frames_skipped_upstream() -> None:
     import numpy as np
 
     from liftcheck.landmarks import PoseFrame
-    from liftcheck.pipeline import LiveProcessor
+    from liftcheck.live import LiveProcessor
 
     processor = LiveProcessor(LiveSession(estimator=lambda rgb, t: PoseFrame.empty(t, (64, 48))))
     for pts in (0, 1, 2, 5, 6, 9):  # frames 3-4 and 7-8 never reached the callback
@@ -182,7 +185,7 @@ def test_live_processor_survives_failing_frames_counts_them_and_logs_once(caplog
     import numpy as np
 
     from liftcheck.landmarks import PoseFrame
-    from liftcheck.pipeline import LiveProcessor
+    from liftcheck.live import LiveProcessor
 
     def flaky(rgb: np.ndarray, t_s: float) -> PoseFrame:
         if 0.05 < t_s < 0.2:
@@ -235,7 +238,7 @@ def test_live_processor_answers_a_repeated_frame_with_the_last_annotated_one() -
     import numpy as np
 
     from liftcheck.landmarks import PoseFrame
-    from liftcheck.pipeline import LiveProcessor
+    from liftcheck.live import LiveProcessor
 
     processor = LiveProcessor(LiveSession(estimator=lambda rgb, t: PoseFrame.empty(t, (64, 48))))
     returned = []
@@ -253,7 +256,7 @@ def test_work_behind_runs_in_order_and_hands_its_failure_to_the_caller() -> None
     order, a failure there reaches the caller at its next put or at close, and closing after the
     caller's own failure drops what is queued without raising over it."""
     done: list[int] = []
-    behind = _Behind(done.append, name="test-behind", depth=2)
+    behind = Behind(done.append, name="test-behind", depth=2)
     for i in range(50):
         behind.put(i)
     behind.close()
@@ -263,7 +266,7 @@ def test_work_behind_runs_in_order_and_hands_its_failure_to_the_caller() -> None
         if item == 3:
             raise OSError("No space left on device")
 
-    failing = _Behind(fail_at_3, name="test-failing", depth=2)
+    failing = Behind(fail_at_3, name="test-failing", depth=2)
     with pytest.raises(OSError, match="No space"):
         for i in range(1000):
             failing.put(i)
@@ -272,7 +275,7 @@ def test_work_behind_runs_in_order_and_hands_its_failure_to_the_caller() -> None
 
     gate = threading.Event()
     slow: list[int] = []
-    dropping = _Behind(lambda item: (gate.wait(), slow.append(item)), name="test-dropping", depth=8)
+    dropping = Behind(lambda item: (gate.wait(), slow.append(item)), name="test-dropping", depth=8)
     for i in range(5):
         dropping.put(i)
     threading.Timer(0.3, gate.set).start()  # the first item finishes only once close() has begun
@@ -284,7 +287,7 @@ def test_a_failure_behind_the_pose_model_ends_the_analysis_with_it(clip: Path, m
     """If judging a frame fails in the engine thread, analyze_video raises that error, promptly: the
     pose model stops within a few frames instead of running to the end of the video."""
     calls = {"step": 0, "pose": 0}
-    real_step = Engine.step
+    real_step = FrameAnalysis.step
 
     def step(self, rgb, t_s, pose=None):  # type: ignore[no-untyped-def]
         calls["step"] += 1
@@ -292,7 +295,7 @@ def test_a_failure_behind_the_pose_model_ends_the_analysis_with_it(clip: Path, m
             raise ValueError("broken frame")
         return real_step(self, rgb, t_s, pose)
 
-    monkeypatch.setattr(Engine, "step", step)
+    monkeypatch.setattr(FrameAnalysis, "step", step)
 
     def estimator(rgb, t_s):  # type: ignore[no-untyped-def]
         calls["pose"] += 1

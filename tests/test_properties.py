@@ -21,7 +21,6 @@ from hypothesis import HealthCheck, event, example, given, note, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from liftcheck import synthetic as syn
 from liftcheck.config import DEFAULT_CONFIG
 from liftcheck.kinematics import (
     CAMERA_UP,
@@ -45,6 +44,7 @@ from liftcheck.landmarks import N_LANDMARKS, PoseFrame, PoseLandmark
 from liftcheck.report import build_report
 from liftcheck.reps import Rep, RepSegmenter, segment
 from liftcheck.rules import Severity, Style, Verdict, classify_style, judge, stoop_squat_index
+from liftcheck.workshop import synthetic as syn
 
 L = PoseLandmark
 

@@ -7,11 +7,11 @@ import io
 import json
 import math
 
-from liftcheck import synthetic as syn
 from liftcheck.kinematics import Kinematics
 from liftcheck.report import CSV_COLUMNS, SCHEMA_VERSION, build_report, find_twist_events, frequency_finding
 from liftcheck.reps import segment
 from liftcheck.rules import judge
+from liftcheck.workshop import synthetic as syn
 
 
 def _report(session: syn.Scenario, yaw: float = 45.0):  # type: ignore[no-untyped-def]

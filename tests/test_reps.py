@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from liftcheck import synthetic as syn
 from liftcheck.kinematics import Kinematics
 from liftcheck.reps import Phase, RepSegmenter, segment
 from liftcheck.rules import Style, measure_lift
+from liftcheck.workshop import synthetic as syn
 
 
 def _lifts(clip: syn.SyntheticClip):  # type: ignore[no-untyped-def]

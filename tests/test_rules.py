@@ -7,7 +7,6 @@ import math
 
 import pytest
 
-from liftcheck import synthetic as syn
 from liftcheck.config import DEFAULT_CONFIG
 from liftcheck.guidance import ARTICLES, CUES
 from liftcheck.kinematics import Kinematics, View
@@ -26,6 +25,7 @@ from liftcheck.rules import (
     rule_twist,
     stoop_squat_index,
 )
+from liftcheck.workshop import synthetic as syn
 
 C = DEFAULT_CONFIG.rules
 

@@ -1,4 +1,4 @@
-"""Tests for liftcheck.samples: the committed manifest, copying, rebuilding from originals, the command."""
+"""Tests for liftcheck.workshop.samples: the committed manifest, copying, rebuilding from originals, the command."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import av
 import numpy as np
 import pytest
 
-from liftcheck import samples
+from liftcheck.workshop import samples
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 REPO = "someone/lift-videos"

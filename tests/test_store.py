@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 
 from liftcheck import store as store_mod
-from liftcheck import synthetic as syn
 from liftcheck.kinematics import Kinematics
 from liftcheck.report import build_report
 from liftcheck.reps import segment
 from liftcheck.rules import judge
 from liftcheck.store import HistoryStore, SessionNotFound, StoreError
+from liftcheck.workshop import synthetic as syn
 
 ROOT = Path(__file__).resolve().parent.parent
 

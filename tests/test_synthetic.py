@@ -13,9 +13,9 @@ import time
 import numpy as np
 import pytest
 
-from liftcheck import synthetic as syn
 from liftcheck.landmarks import N_LANDMARKS, PoseLandmark
-from liftcheck.synthetic import (
+from liftcheck.workshop import synthetic as syn
+from liftcheck.workshop.synthetic import (
     generate,
     hold_bent,
     lift,
@@ -572,10 +572,10 @@ def test_demo_session() -> None:
 
 
 def test_module_runs_as_a_script() -> None:
-    """`python -m liftcheck.synthetic` prints a summary, importing none of cv2, mediapipe, streamlit."""
-    code = "import runpy, sys; runpy.run_module('liftcheck.synthetic', run_name='__main__', alter_sys=True)"
+    """`python -m liftcheck.workshop.synthetic` prints a summary, importing none of cv2, mediapipe, streamlit."""
+    code = "import runpy, sys; runpy.run_module('liftcheck.workshop.synthetic', run_name='__main__', alter_sys=True)"
     check = (
-        "import sys, liftcheck.synthetic; "
+        "import sys, liftcheck.workshop.synthetic; "
         "bad = [m for m in ('cv2', 'mediapipe', 'streamlit') if m in sys.modules]; assert not bad, bad"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

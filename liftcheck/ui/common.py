@@ -21,11 +21,11 @@ from liftcheck.pipeline import AnalysisCancelled, Progress, analyze_synthetic, a
 from liftcheck.report import Report
 from liftcheck.store import HistoryStore, StoreError
 from liftcheck.video import VideoError
+from liftcheck.workshop.samples import samples_dir as find_samples
 
 VIDEO_TYPES = ("mp4", "mov", "avi", "webm", "mkv")
 RATES = {"15 frames/s (fastest)": 15.0, "30 frames/s (default)": 30.0, "every frame": None}
 VIEWS = {"automatic": None, "side": "side", "front": "front", "oblique (about 45°)": "oblique"}
-PROJECT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
@@ -94,12 +94,8 @@ def history_store() -> HistoryStore | None:
 
 
 def samples_dir() -> Path | None:
-    """Where "Try a sample" finds clips: LIFTCHECK_SAMPLES_DIR, else the project's sample_videos/."""
-    candidates = [Path(p) for p in [os.environ.get("LIFTCHECK_SAMPLES_DIR")] if p] + [PROJECT / "sample_videos"]
-    for folder in candidates:
-        if folder.is_dir() and any(folder.glob("*.mp4")):
-            return folder
-    return None
+    """Where "Try a sample" finds clips (``workshop.samples.samples_dir``): a folder holding mp4 files, or None."""
+    return find_samples(containing="*.mp4")
 
 
 def notify(level: str, text: str) -> None:

@@ -17,7 +17,7 @@ import streamlit as st
 import streamlit.components.v1 as components
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
-from liftcheck.pipeline import LiveProcessor, LiveSession
+from liftcheck.live import LiveProcessor, LiveSession
 from liftcheck.presentation import SEVERITY_ICON
 from liftcheck.ui.common import Settings, save_to_history, show_messages, sidebar_settings
 from liftcheck.ui.summary import PAGE_NOTE, render_summary

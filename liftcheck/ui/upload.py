@@ -6,7 +6,6 @@ from pathlib import Path
 
 import streamlit as st
 
-from liftcheck import synthetic
 from liftcheck.ui.common import (
     VIDEO_TYPES,
     Result,
@@ -18,6 +17,7 @@ from liftcheck.ui.common import (
     sidebar_settings,
 )
 from liftcheck.ui.summary import PAGE_NOTE, render_summary
+from liftcheck.workshop import synthetic
 
 
 def page() -> None:

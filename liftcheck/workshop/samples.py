@@ -7,32 +7,30 @@ against the pinned hashes), or else rebuilds each clip from its public original 
 the manifest's cut spec. A rebuilt clip is re-encoded, so its bytes differ from the reference
 copy, but it shows the same frames at the same times, so the labels still apply.
 
-This is the one module besides ``video.py`` that encodes video (PyAV, imported only when a
-clip has to be cut). Network access is confined to ``download_file``, which tests replace.
+Cutting is ``video.cut_video`` (imported only when a clip has to be cut); downloading is
+``download.download_verified``, reached only through ``download_file``, which tests replace.
+``samples_dir`` is the one place that says where the clips are, for the app, the evaluation,
+the tests and the benchmarks.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
-import http.client
 import json
 import os
 import tempfile
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal
 
-from liftcheck import __version__
+from liftcheck.download import DownloadError, download_verified
 from liftcheck.models import sha256_of
 
 SAMPLES_DIR_ENV = "LIFTCHECK_SAMPLES_DIR"
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DEST = PROJECT_ROOT / "sample_videos"
 MANIFEST_PATH = DEFAULT_DEST / "manifest.json"
 LABELS_FILE = "labels.json"
@@ -63,10 +61,6 @@ STATUS_WORDS: dict[Status, str] = {
 
 class SampleError(ValueError):
     """A manifest, cut spec or clip is not what was expected; the message names the value."""
-
-
-class DownloadError(OSError):
-    """An original could not be fetched; the message names the URL and the reason."""
 
 
 @dataclass(frozen=True)
@@ -254,14 +248,22 @@ def load_manifest(path: str | Path | None = None) -> Manifest:
     return parse_manifest(data)
 
 
-def samples_source_dir() -> Path | None:
-    """The folder holding the reference clips: ``$LIFTCHECK_SAMPLES_DIR``, else ``../shared/videos``, else None."""
+def samples_dir(containing: str = "") -> Path | None:
+    """Where the labelled clips are: ``$LIFTCHECK_SAMPLES_DIR`` when set, else ``../shared/videos`` beside
+    the project, else the project's ``sample_videos/``; the first that is a folder holding a file matching
+    ``containing`` (a glob such as ``"*.mp4"`` or ``"labels.json"``; "" for any folder), else None."""
     configured = os.environ.get(SAMPLES_DIR_ENV)
     if configured:
-        path = Path(configured).expanduser()
-        return path if path.is_dir() else None
-    default = Path(__file__).resolve().parents[2] / "shared" / "videos"
-    return default if default.is_dir() else None
+        candidates: tuple[Path, ...] = (Path(configured).expanduser(),)
+    else:
+        candidates = (PROJECT_ROOT.parent / "shared" / "videos", DEFAULT_DEST)
+    return next((c for c in candidates if c.is_dir() and (not containing or any(c.glob(containing)))), None)
+
+
+def samples_source_dir() -> Path | None:
+    """The folder to copy reference clips from: ``samples_dir()``, unless that is ``sample_videos/`` itself."""
+    found = samples_dir()
+    return None if found is None or found.resolve() == DEFAULT_DEST.resolve() else found
 
 
 # --- files ----------------------------------------------------------------------------------
@@ -320,26 +322,8 @@ def _write_rebuilt(dest: Path, record: Mapping[str, str]) -> None:
 
 
 def download_file(url: str, target: Path, *, timeout_s: float = 60.0) -> None:
-    """Write the body of ``url`` to ``target``; raise DownloadError with the reason when it fails.
-
-    ``target`` may hold a partial body after a failure: callers write into a temporary folder.
-    """
-    request = urllib.request.Request(url, headers={"User-Agent": f"liftcheck/{__version__}"})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout_s) as response, target.open("wb") as out:
-            expected = response.headers.get("Content-Length")
-            done = 0
-            while block := response.read(1 << 16):
-                out.write(block)
-                done += len(block)
-        if expected is not None and done != int(expected):
-            raise DownloadError(f"download of {url} stopped after {done} of {expected} bytes")
-    except urllib.error.HTTPError as exc:
-        raise DownloadError(f"{url} answered HTTP {exc.code} ({exc.reason})") from exc
-    except urllib.error.URLError as exc:
-        raise DownloadError(f"could not reach {url}: {exc.reason}") from exc
-    except (TimeoutError, ConnectionError, http.client.HTTPException) as exc:
-        raise DownloadError(f"download of {url} broke off: {exc!r}") from exc
+    """Write the body of ``url`` to ``target``; raise DownloadError with the reason when it fails."""
+    download_verified(url, target, timeout_s=timeout_s)
 
 
 def _fetch_original(clip: SampleClip, target: Path, downloader: Downloader, url_template: str | None) -> None:
@@ -356,90 +340,24 @@ def _fetch_original(clip: SampleClip, target: Path, downloader: Downloader, url_
 
 def cut_video(src: Path, target: Path, cut: CutSpec) -> None:
     """Write ``target`` (MP4, video only) from ``src`` as ``cut`` says; raise SampleError if nothing is left."""
-    import av  # only here: listing and copying clips need no video library
-    import av.error
+    from liftcheck import video  # only here: listing and copying clips need no video library
 
+    spec = video.Cut(
+        start_s=cut.start_s,
+        end_s=cut.end_s,
+        copy=cut.video == "copy",
+        crf=cut.crf if cut.crf is not None else 20,
+        pix_fmt=cut.pix_fmt or "yuv420p",
+        rotate_display_deg=cut.rotate_display_deg,
+    )
     try:
-        with av.open(str(src)) as inp:
-            if not inp.streams.video:
-                raise SampleError(f"{src.name} has no video track to cut")
-            video_in = inp.streams.video[0]
-            video_in.thread_type = "AUTO"
-            with av.open(str(target), mode="w", format="mp4", options={"movflags": "+faststart"}) as out:
-                write = _remux if cut.video == "copy" else _reencode
-                written = write(inp, video_in, out, cut)
-    except av.error.FFmpegError as exc:
-        raise SampleError(f"could not cut {src.name}: {exc}") from exc
+        written = video.cut_video(src, target, spec)
+    except video.VideoError as exc:
+        raise SampleError(str(exc)) from exc
     if written == 0:
         raise SampleError(
             f"cutting {src.name} to {cut.start_s}-{cut.end_s} s kept no frames: the original is shorter than the cut"
         )
-
-
-def _remux(inp: Any, video_in: Any, out: Any, cut: CutSpec) -> int:
-    video_out = out.add_stream_from_template(video_in)
-    if cut.rotate_display_deg is not None:
-        video_out.set_display_rotation(cut.rotate_display_deg)
-    written = 0
-    for packet in inp.demux(video_in):
-        if packet.dts is None:  # the demuxer's flush packet
-            continue
-        packet.stream = video_out
-        out.mux(packet)
-        written += 1
-    return written
-
-
-def _reencode(inp: Any, video_in: Any, out: Any, cut: CutSpec) -> int:
-    time_base = video_in.time_base
-    origin = video_in.start_time  # the first frame's pts; None in some containers, then taken from the first frame
-    start = cut.start_s if cut.start_s is not None else 0.0
-    end = cut.end_s if cut.end_s is not None else float("inf")
-    # A hair of slack so a frame stamped exactly on a boundary falls on the side the spec means.
-    eps = 1e-6
-    video_out = None
-    first_pts: int | None = None
-    last_pts = -1
-    written = 0
-    for frame in inp.decode(video_in):
-        if frame.pts is None:
-            continue
-        if origin is None:
-            origin = frame.pts
-        t_s = float((frame.pts - origin) * time_base)
-        if t_s < start - eps:
-            continue
-        if t_s >= end - eps:
-            break
-        if video_out is None:
-            rate = video_in.average_rate or video_in.guessed_rate or Fraction(30)
-            video_out = out.add_stream("libx264", rate=rate)
-            video_out.width = frame.width
-            video_out.height = frame.height
-            video_out.pix_fmt = cut.pix_fmt or "yuv420p"
-            # The source's clock, so frame times (even variable ones) pass through unchanged.
-            video_out.time_base = time_base
-            video_out.codec_context.time_base = time_base
-            video_out.options = {"crf": str(cut.crf if cut.crf is not None else 20)}
-            rotation = cut.rotate_display_deg if cut.rotate_display_deg is not None else int(frame.rotation or 0)
-            if rotation:
-                video_out.set_display_rotation(rotation)
-            first_pts = frame.pts
-        assert first_pts is not None
-        pts = frame.pts - first_pts
-        if pts <= last_pts:  # duplicate or out-of-order stamp: the encoder would refuse it
-            continue
-        last_pts = pts
-        picture = frame.reformat(format=video_out.pix_fmt) if frame.format.name != video_out.pix_fmt else frame
-        picture.pts = pts
-        picture.time_base = time_base
-        for packet in video_out.encode(picture):
-            out.mux(packet)
-        written += 1
-    if video_out is not None:
-        for packet in video_out.encode():
-            out.mux(packet)
-    return written
 
 
 # --- fetching --------------------------------------------------------------------------------

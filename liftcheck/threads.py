@@ -1,0 +1,151 @@
+"""The threads that keep both cores busy on a file: decoding ahead of the pose model, the rest behind it.
+
+The pose model takes one core by itself. ``prefetch`` decodes a few frames ahead of it in a
+thread; ``Behind`` runs what follows it (angles, lifts, verdicts) in order in another, and
+``OverlayWriter`` draws and encodes the annotated video in a third. The queues between them are
+short, so memory does not grow with the video, and an error in a thread is raised in the caller.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from liftcheck.kinematics import Angles
+from liftcheck.landmarks import PoseFrame
+from liftcheck.presentation import Hud
+
+
+def prefetch(frames: Iterator, depth: int = 4) -> Iterator:
+    """Decode ahead in a thread so decoding overlaps inference (both release the GIL)."""
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            for item in frames:
+                while not stop.is_set():
+                    try:
+                        q.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+        except BaseException as exc:  # handed to the consumer, raised there
+            errors.append(exc)
+        finally:
+            while True:
+                try:
+                    q.put(done, timeout=0.1)
+                    break
+                except queue.Full:
+                    if stop.is_set():
+                        break
+
+    thread = threading.Thread(target=worker, name="liftcheck-decode", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = q.get()
+            if item is done:
+                break
+            yield item
+        if errors:
+            raise errors[0]
+    finally:
+        stop.set()
+        while thread.is_alive():
+            with contextlib.suppress(queue.Empty):
+                q.get_nowait()
+            thread.join(timeout=0.05)
+
+
+class Behind:
+    """Does ``work(item)`` for each item, in order, in a thread of its own behind the caller.
+
+    On two cores the pose model keeps one busy; what follows it (angles, lifts, verdicts,
+    drawing, encoding) runs here, on the other, instead of after it. The queue is short:
+    memory stays a few frames, and a slow stage slows the caller rather than piling frames
+    up. An error in the thread is raised in the caller, at its next ``put`` or at ``close``.
+    """
+
+    def __init__(self, work: Callable[[Any], None], name: str, depth: int = 8) -> None:
+        self._work = work
+        self._queue: queue.Queue = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._dropping = False
+        self._thread: threading.Thread | None = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is _END:
+                return
+            if self._error is not None or self._dropping:
+                continue  # keep draining so the caller never blocks on a dead stage
+            try:
+                self._work(item)
+            except BaseException as exc:  # raised in the caller by put() or close()
+                self._error = exc
+
+    def put(self, item: Any) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put(item)
+
+    def close(self, *, finish: bool = True) -> None:
+        """Wait for the thread to end: after the queued items (``finish``), or dropping them.
+
+        With ``finish`` a failure in the thread is raised here; without (the caller is
+        already failing or cancelled) it is not, so it cannot hide the caller's own.
+        """
+        if self._thread is None:
+            return
+        self._dropping = not finish
+        self._queue.put(_END)
+        self._thread.join()
+        self._thread = None
+        if finish and self._error is not None:
+            raise self._error
+
+
+_END = object()
+
+
+class OverlayWriter:
+    """Draws the overlay and encodes the annotated video in a thread, behind the analysis.
+
+    Drawing and H.264 encoding release the GIL, so they run beside the pose model.
+    """
+
+    def __init__(self, path: str | Path, fps_hint: float, depth: int = 8) -> None:
+        from liftcheck.video import VideoWriter
+
+        self._writer = VideoWriter(path, fps_hint=fps_hint)
+        self._behind = Behind(self._draw_and_write, name="liftcheck-annotate", depth=depth)
+
+    def _draw_and_write(self, item: tuple[np.ndarray, PoseFrame, Angles, Hud, float]) -> None:
+        from liftcheck import draw
+
+        rgb, pose, angles, hud, t_s = item
+        self._writer.write(draw.draw_overlay(rgb, pose, angles, hud), t_s)
+
+    def write(self, rgb: np.ndarray, pose: PoseFrame, angles: Angles, hud: Hud, t_s: float) -> None:
+        self._behind.put((rgb, pose, angles, hud, t_s))
+
+    def close(self) -> None:
+        """Finish the video (waits for the frames queued); raises what went wrong in the thread."""
+        try:
+            self._behind.close()
+        finally:
+            self._writer.close()
