@@ -13,56 +13,30 @@ stays light and pure (no numpy, OpenCV, PyAV or MediaPipe until a name that need
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 __version__ = "0.1.0"
 
-# Public name -> the module that defines it.
-_EXPORTS = {
-    "analyze_video": "pipeline",
-    "analyze_synthetic": "pipeline",
-    "AnalysisCancelled": "pipeline",
-    "Progress": "pipeline",
-    "LiveSession": "live",
-    "Report": "report",
-    "ReportView": "report",
-    "LiftRow": "report",
-    "FindingRow": "report",
-    "Summary": "report",
-    "Advice": "report",
-    "TwistRow": "report",
-    "COLUMNS": "report",
-    "render_html": "html_report",
-    "timeline_svg": "charts",
-    "Config": "config",
-    "DEFAULT_CONFIG": "config",
-    "PoseFrame": "landmarks",
-    "PoseLandmark": "landmarks",
-    "Estimator": "landmarks",
-    "PoseEstimator": "pose",
-    "HistoryStore": "store",
-    "StoreError": "store",
-    "VideoError": "video",
-    "ModelError": "models",
+# The module that defines each public name.
+_HOME = {
+    "pipeline": ("analyze_video", "analyze_synthetic", "AnalysisCancelled", "Progress"),
+    "live": ("LiveSession",),
+    "report": ("Report", "ReportView", "LiftRow", "FindingRow", "Summary", "Advice", "TwistEvent", "COLUMNS"),
+    "html_report": ("render_html",),
+    "charts": ("timeline_svg",),
+    "config": ("Config", "DEFAULT_CONFIG"),
+    "landmarks": ("PoseFrame", "PoseLandmark", "Estimator"),
+    "pose": ("PoseEstimator",),
+    "store": ("HistoryStore", "StoreError"),
+    "video": ("VideoError",),
+    "models": ("ModelError",),
 }
-__all__ = ["__version__", *_EXPORTS]
-
-if TYPE_CHECKING:  # for type checkers and editors; at run time __getattr__ imports on first use
-    from liftcheck.charts import timeline_svg  # noqa: F401
-    from liftcheck.config import DEFAULT_CONFIG, Config  # noqa: F401
-    from liftcheck.html_report import render_html  # noqa: F401
-    from liftcheck.landmarks import Estimator, PoseFrame, PoseLandmark  # noqa: F401
-    from liftcheck.live import LiveSession  # noqa: F401
-    from liftcheck.models import ModelError  # noqa: F401
-    from liftcheck.pipeline import AnalysisCancelled, Progress, analyze_synthetic, analyze_video  # noqa: F401
-    from liftcheck.pose import PoseEstimator  # noqa: F401
-    from liftcheck.report import COLUMNS, Advice, FindingRow, LiftRow, Report, ReportView, Summary, TwistRow  # noqa: F401
-    from liftcheck.store import HistoryStore, StoreError  # noqa: F401
-    from liftcheck.video import VideoError  # noqa: F401
+_MODULE_OF = {name: module for module, names in _HOME.items() for name in names}
+__all__ = ["__version__", *_MODULE_OF]
 
 
 def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
+    module = _MODULE_OF.get(name)
     if module is None:
         raise AttributeError(f"module 'liftcheck' has no attribute {name!r}")
     value = getattr(importlib.import_module(f"liftcheck.{module}"), name)

@@ -98,30 +98,6 @@ def _num(value: float, digits: int = 1) -> float | None:
     return round(float(value), digits) if value is not None and math.isfinite(value) else None
 
 
-@dataclass(frozen=True)
-class TwistEvent:
-    """A stretch of time with the shoulders turned against the hips past the warning angle."""
-
-    start_s: float
-    peak_s: float
-    end_s: float
-    peak_deg: float  # signed: positive = shoulders turned toward the person's left
-    bent: bool  # the trunk was flexed past the neutral band at the peak
-    in_lift: int | None  # the lift it happened in, if any
-    reliable: bool  # the camera view can judge twist
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "start_s": round(self.start_s, 3),
-            "peak_s": round(self.peak_s, 3),
-            "end_s": round(self.end_s, 3),
-            "peak_deg": round(self.peak_deg, 1),
-            "bent": self.bent,
-            "in_lift": self.in_lift,
-            "reliable": self.reliable,
-        }
-
-
 def find_twist_events(
     angles: Sequence[Angles], lifts: Sequence[RepVerdict] = (), config: RuleConfig = DEFAULT_CONFIG.rules
 ) -> list[TwistEvent]:
@@ -388,22 +364,29 @@ class Summary:
 
 
 @dataclass(frozen=True)
-class TwistRow:
-    """A twist as saved: from ``start_s`` to ``end_s``, ``peak_deg`` signed (+ = shoulders to the left)."""
+class TwistEvent:
+    """A stretch of time with the shoulders turned against the hips past the warning angle (seconds, degrees)."""
 
     start_s: float | None = None
     peak_s: float | None = None
     end_s: float | None = None
-    peak_deg: float | None = None
-    bent: bool = False
-    in_lift: int | None = None
-    reliable: bool = False
+    peak_deg: float | None = None  # signed: positive = shoulders turned toward the person's left
+    bent: bool = False  # the trunk was flexed past the neutral band at the peak
+    in_lift: int | None = None  # the lift it happened in, if any
+    reliable: bool = False  # the camera view can judge twist
 
     @property
     def direction(self) -> str:
         if self.peak_deg is None:
             return "—"
         return "shoulders to the left" if self.peak_deg > 0 else "shoulders to the right"
+
+    def to_dict(self) -> dict[str, object]:
+        """Times to the millisecond, the angle to a tenth of a degree."""
+        rounded = {"start_s": 3, "peak_s": 3, "end_s": 3, "peak_deg": 1}
+        return {
+            k: round(v, rounded[k]) if k in rounded and isinstance(v, float) else v for k, v in _as_dict(self).items()
+        }
 
 
 @dataclass(frozen=True)
@@ -459,7 +442,7 @@ class ReportView:
     summary: Summary = field(default_factory=Summary)
     lifts: tuple[LiftRow, ...] = ()
     session_findings: tuple[FindingRow, ...] = ()
-    twist_events: tuple[TwistRow, ...] = ()
+    twist_events: tuple[TwistEvent, ...] = ()
     warnings: tuple[str, ...] = ()
     articles: tuple[ArticleRef, ...] = ()
     disclaimer: str = REPORT_DISCLAIMER
@@ -491,7 +474,7 @@ class ReportView:
             summary=Summary.from_dict(_mapping(data.get("summary")), lifts),
             lifts=lifts,
             session_findings=tuple(_read(FindingRow, f) for f in rows("session_findings")),
-            twist_events=tuple(_read(TwistRow, e) for e in rows("twist_events")),
+            twist_events=tuple(_read(TwistEvent, e) for e in rows("twist_events")),
             warnings=tuple(str(w) for w in _items(data.get("warnings")) if w),
             articles=articles or tuple(ArticleRef(a.id, a.title, a.publisher, a.point) for a in ARTICLES.values()),
             timeline=timeline,
@@ -584,6 +567,7 @@ class Report:
         )
 
     def _advice(self) -> tuple[Advice, ...]:
+        """The distinct things to change, most important first (most severe, then most frequent)."""
         tally: dict[str, list[Finding]] = {}
         for v in self.lifts:
             for f in v.findings:
@@ -607,10 +591,6 @@ class Report:
                 )
             )
         return tuple(advice)
-
-    def advice(self) -> list[dict[str, object]]:
-        """The distinct things to change, most important first (most severe, then most frequent)."""
-        return [a.to_dict() for a in self._advice()]
 
     def headline(self) -> str:
         n = len(self.lifts)
@@ -652,7 +632,7 @@ class Report:
             "summary": self.summary().to_dict(),
             "lifts": [lift_row(v) for v in self.lifts],
             "session_findings": [f.as_dict() for f in self.session_findings],
-            "twist_events": [e.as_dict() for e in self.twist_events],
+            "twist_events": [e.to_dict() for e in self.twist_events],
             "warnings": list(self.warnings),
             "articles": {
                 a.id: {"title": a.title, "publisher": a.publisher, "point": a.point} for a in ARTICLES.values()

@@ -12,34 +12,10 @@ import numpy as np
 
 from liftcheck.landmarks import N_LANDMARKS, PoseLandmark
 
+__all__ = ["Body", "Camera"]
+
+
 L = PoseLandmark
-
-LIFT_STYLES: tuple[str, ...] = ("squat", "semi-squat", "stoop")
-
-# Bottom posture (knee flexion, trunk flexion) of each style, in the middle of the bands
-# box-lift studies report (squat: knees ~100–120°, trunk ~20–35°; semi-squat: ~50–75°,
-# ~40–55°; stoop: ~5–20°, ~75–95°), so a test can check each style against its band.
-_STYLE_BOTTOM_DEG: dict[str, tuple[float, float]] = {
-    "squat": (110.0, 28.0),
-    "semi-squat": (62.0, 47.0),
-    "stoop": (12.0, 85.0),
-}
-
-# In a real squat the knees travel forward over planted feet: the shank tilts forward by
-# roughly a third of the knee flexion (≈35° of ankle dorsiflexion at a full squat), which
-# sends the hips back and down. The thigh then leans forward by the rest.
-_SHANK_TILT_PER_KNEE = 0.3
-
-# Seated: knees at 90° with the shank vertical and the thigh level; trunk a little forward.
-_SEATED_KNEE_DEG = 90.0
-_SEATED_TRUNK_DEG = 8.0
-# While sitting down or standing up the shank leans forward at most this much (mid-way).
-_SIT_SHANK_TILT_DEG = 15.0
-
-# Quiet-standing sway, degrees and hertz: a few tenths of a degree at a fraction of a
-# hertz, the size of postural sway, far below any threshold the rules use.
-_SWAY_FLEXION_DEG, _SWAY_FLEXION_HZ = 0.6, 0.23
-_SWAY_SIDE_DEG, _SWAY_SIDE_HZ = 0.4, 0.17
 
 _UP = np.array([0.0, 0.0, 1.0])
 
@@ -75,7 +51,6 @@ State = dict[str, float]
 Track = dict[str, np.ndarray]
 
 _NEUTRAL: State = {name: 0.0 for name in _POSTURE}
-
 
 
 # ---------------------------------------------------------------------------------------
@@ -196,7 +171,6 @@ class Camera:
         width, height = self.image_size
         centre = np.array([width / 2.0, height / 2.0])
         return self.focal_px * points_cam_m[..., :2] / points_cam_m[..., 2:3] + centre
-
 
 
 # ---------------------------------------------------------------------------------------
@@ -380,7 +354,6 @@ def _constructed_truth(track: Track, pts: np.ndarray, body: Body) -> dict[str, n
         "lowering": lowering,
         "view_yaw_deg": (track["view_yaw_deg"] + 180.0) % 360.0 - 180.0,
     }
-
 
 
 # ---------------------------------------------------------------------------------------

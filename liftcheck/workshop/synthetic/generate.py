@@ -30,6 +30,8 @@ from liftcheck.workshop.synthetic.body import (
 )
 from liftcheck.workshop.synthetic.motions import LiftEvent, Motion, Scenario, TwistTruth
 
+__all__ = ["SyntheticClip", "SyntheticTruth", "generate"]
+
 
 @dataclass(frozen=True, eq=False)
 class SyntheticTruth:
@@ -94,7 +96,6 @@ class SyntheticClip:
     @property
     def duration_s(self) -> float:
         return float(self.truth.t_s[-1] - self.truth.t_s[0]) if len(self.frames) else 0.0
-
 
 
 def _frame_times(total_s: float, fps: float, jitter: float, rng: np.random.Generator) -> np.ndarray:

@@ -22,6 +22,8 @@ from liftcheck.workshop.synthetic.motions import (
     walk,
 )
 
+__all__ = ["demo_clip", "demo_session", "everyday_moves", "golf_swing", "squat_set"]
+
 # ---------------------------------------------------------------------------------------
 # Ready-made scenarios
 
