@@ -273,11 +273,12 @@ def test_work_behind_runs_in_order_and_hands_its_failure_to_the_caller() -> None
         failing.close()
     failing.close(finish=False)  # the caller's cleanup: quiet, and the thread is gone
 
-    gate = threading.Event()
+    gate, started = threading.Event(), threading.Event()
     slow: list[int] = []
-    dropping = Behind(lambda item: (gate.wait(), slow.append(item)), name="test-dropping", depth=8)
+    dropping = Behind(lambda item: (started.set(), gate.wait(), slow.append(item)), name="test-dropping", depth=8)
     for i in range(5):
         dropping.put(i)
+    assert started.wait(5.0)  # the thread has taken the first item (else close() may come first and drop it too)
     threading.Timer(0.3, gate.set).start()  # the first item finishes only once close() has begun
     dropping.close(finish=False)
     assert slow == [0]  # what was still queued was dropped, not worked through
