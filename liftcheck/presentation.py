@@ -14,7 +14,6 @@ from enum import Enum
 RGB = tuple[int, int, int]
 
 VERDICTS = ("good", "caution", "poor")
-SEVERITIES = ("ok", "info", "caution", "poor")
 
 # -- on video: bright colours that read over any picture (RGB triples)
 
