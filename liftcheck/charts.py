@@ -101,6 +101,18 @@ class Band:
     opacity: float
 
 
+@dataclass(frozen=True)
+class TwistMark:
+    """One twist event at its peak: time (s), size (degrees, either way), which way, judged, bent."""
+
+    t_s: float
+    deg: float
+    direction: str  # "left" or "right"
+    judged: bool  # the camera's view can judge twist
+    bent: bool
+    label: str  # "L 42°"
+
+
 @dataclass(frozen=True, eq=False)
 class TimelineSpec:
     """What the timeline shows, whoever draws it. ``t_s`` (n,) seconds; the axes' ranges; the caption."""
@@ -108,11 +120,14 @@ class TimelineSpec:
     t_s: np.ndarray
     series: tuple[Series, ...]
     bands: tuple[Band, ...]
-    thresholds: tuple[tuple[float, str], ...]  # (degrees, "moderate"/"severe") of the trunk-flexion bands
+    # (degrees, label) of the dashed lines: the trunk-flexion bands, or in a session of twists without
+    # lifts, the twist limits.
+    thresholds: tuple[tuple[float, str], ...]
     t_min: float
     t_max: float
     y_max: float
     description: str
+    twists: tuple[TwistMark, ...] = ()
 
 
 def band_colour(verdict: str) -> str:
@@ -159,20 +174,46 @@ def timeline_spec(
         for row in view.lifts
     )
     counts = {v: sum(1 for row in view.lifts if row.verdict == v) for v in VERDICTS}
-    description = (
-        f"{len(view.lifts)} lift(s) over {t_max - t_min:.0f} s ({counts['good']} good, {counts['caution']} caution, "
-        f"{counts['poor']} poor). Lines: trunk flexion, knee flexion and twist in degrees; dashed lines at "
-        f"{config.trunk_moderate_deg:g}° and {config.trunk_severe_deg:g}° mark the trunk-flexion bands."
+    twists = tuple(
+        TwistMark(
+            t_s=float(e.peak_s),
+            deg=abs(float(e.peak_deg)),
+            direction=e.turn_direction,
+            judged=e.reliable,
+            bent=e.bent,
+            label=f"{(e.turn_direction or '?')[0].upper()} {abs(float(e.peak_deg)):.0f}°",
+        )
+        for e in view.twist_events
+        if e.peak_s is not None and e.peak_deg is not None
     )
+    if view.lifts or not twists:
+        thresholds = ((config.trunk_moderate_deg, "trunk, moderate"), (config.trunk_severe_deg, "trunk, severe"))
+        description = (
+            f"{len(view.lifts)} lift(s) over {t_max - t_min:.0f} s ({counts['good']} good, "
+            f"{counts['caution']} caution, {counts['poor']} poor). Lines: trunk flexion, knee flexion and twist in "
+            "degrees; dashed lines at "
+            f"{config.trunk_moderate_deg:g}° and {config.trunk_severe_deg:g}° mark the trunk-flexion bands."
+        )
+    else:
+        thresholds = ((config.twist_warn_deg, "twist, caution"), (config.twist_severe_deg, "twist, severe"))
+        judged = [m for m in twists if m.judged]
+        description = (
+            f"{len(judged)} twist(s) the camera could judge over {t_max - t_min:.0f} s "
+            f"({sum(m.direction == 'left' for m in judged)} to the left, "
+            f"{sum(m.direction == 'right' for m in judged)} to the right), each marked at its peak. Lines: trunk "
+            f"flexion, knee flexion and twist in degrees; dashed lines at {config.twist_warn_deg:g}° and "
+            f"{config.twist_severe_deg:g}° mark the twist limits."
+        )
     return TimelineSpec(
         t_s=t,
         series=tuple(Series(key, label, colour, dash, v) for (key, label, colour, dash, _), v in zip(SERIES, values)),
         bands=bands,
-        thresholds=((config.trunk_moderate_deg, "moderate"), (config.trunk_severe_deg, "severe")),
+        thresholds=thresholds,
         t_min=t_min,
         t_max=t_max,
         y_max=y_max,
         description=description,
+        twists=twists,
     )
 
 
@@ -300,7 +341,7 @@ def _thresholds(plot: _Plot, thresholds: tuple[tuple[float, str], ...]) -> tuple
             f'<line class="threshold" data-deg="{deg:g}" x1="{plot.left}" y1="{yy:.1f}" x2="{plot.left + plot.width}" '
             f'y2="{yy:.1f}" stroke="{THRESHOLD_COLOUR}" stroke-width="1" stroke-dasharray="5 4"/>'
         )
-        text = f"trunk {deg:g}° ({label})"
+        text = f"{deg:g}° ({label})"
         labels.append(_text(plot.left + 5, yy - 4, text, size=10, fill=THRESHOLD_COLOUR, extra=HALO))
     return lines, labels
 
@@ -318,6 +359,22 @@ def _series(plot: _Plot, t_s: np.ndarray, series: tuple[Series, ...]) -> list[st
             f'<path class="series {s.key}" d="{d}" fill="none" stroke="{s.colour}" stroke-width="1.8" '
             f'stroke-linejoin="round" stroke-linecap="round"{dash_attr}/>'
         )
+    return out
+
+
+def _twist_marks(plot: _Plot, marks: tuple[TwistMark, ...]) -> list[str]:
+    """A ring at each twist's peak (filled when the view can judge twist), labelled with its way and size."""
+    colour = SERIES[2][2]
+    out = []
+    for m in marks:
+        x, y = plot.x(m.t_s), plot.y(m.deg)
+        fill = colour if m.judged else "#ffffff"
+        out.append(
+            f'<circle class="twist-mark" data-direction="{escape(m.direction)}" cx="{x:.1f}" cy="{y:.1f}" r="4" '
+            f'fill="{fill}" stroke="{colour}" stroke-width="1.5"><title>Twist {escape(m.label)}'
+            f"{'' if m.judged else ' (this view cannot judge twist)'}</title></circle>"
+        )
+        out.append(_text(x, y - 7, m.label, anchor="middle", size=9, fill=colour, extra=HALO))
     return out
 
 
@@ -370,6 +427,7 @@ def timeline_svg(
     out += _bands(plot, spec.bands)  # under the lines
     out += threshold_lines
     out += _series(plot, spec.t_s, spec.series)
+    out += _twist_marks(plot, spec.twists)
     out += threshold_labels
     out.append(
         f'<rect x="{left}" y="{top}" width="{plot.width}" height="{plot.height}" fill="none" stroke="{AXIS_COLOUR}"/>'

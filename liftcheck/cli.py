@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from liftcheck import __version__
+from liftcheck.html_report import judged_line
 from liftcheck.models import DEFAULT_VARIANT, VARIANTS, ModelError
 from liftcheck.report import COLUMN, ReportView, as_view
 
@@ -90,12 +91,35 @@ def print_table(report: Mapping[str, Any] | ReportView, stream=sys.stdout) -> No
             "\n(angles in degrees: peak trunk flexion, knee flexion at the bottom, peak twist and side bend while "
             "bent or loaded; SSI = stoop–squat index, 0 squat … 100 stoop)\n"
         )
+    line = judged_line(view)
+    if line:
+        out(f"{line}\n")
+    for row in view.lifts:
+        if row.not_judged_reason:
+            out(f"lift {row.lift}: {row.not_judged_reason}\n")
+    near = [f"lift {row.lift} {f.title.lower()}" for row in view.lifts for f in row.findings if f.near_limit]
+    if near:
+        out(f"near the limit (within the measurement's uncertainty, not counted on its own): {'; '.join(near)}\n")
     if view.summary.lifts_per_minute is not None:
         out(f"lifts per minute: {view.summary.lifts_per_minute}\n")
+    if view.twist_events:
+        out("\ntwists (shoulders against hips and feet):\n")
+        for e in view.twist_events:
+            peak = f"{abs(e.peak_deg):.0f}°" if e.peak_deg is not None else "?"
+            speed = f", up to {e.peak_speed_deg_s:.0f}°/s" if e.peak_speed_deg_s is not None else ""
+            where = f"lift {e.in_lift}" if e.in_lift is not None else "between lifts"
+            extra = ", bent" if e.bent else ""
+            extra += ", loaded" if e.loaded else ""
+            judged = "" if e.reliable else " (this view cannot judge twist: film from the front or at 45°)"
+            out(
+                f"  {_fmt(e.start_s, 1)}–{_fmt(e.end_s, 1)} s  {peak:>4} {e.direction_words}{speed}{extra}, "
+                f"{where}{judged}\n"
+            )
     for note in view.uncertain_notes().values():
         out(f"note: {note}\n")
     for advice in view.summary.advice[:3]:
-        out(f"- {advice.cue} ({advice.lifts} lift(s)): {advice.advice}\n")
+        what = "twist" if not view.lifts and advice.rule_id == "trunk_twist" else "lift"
+        out(f"- {advice.cue} ({advice.lifts} {what}(s)): {advice.advice}\n")
         if advice.articles:
             out(f"  see {'; '.join(advice.articles)}\n")
     for warning in view.warnings:

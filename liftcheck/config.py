@@ -28,6 +28,96 @@ class KinematicsConfig:
     straight_knee_max_deg: float = 25.0
     straight_body_min_ratio: float = 0.97
     max_camera_tilt_deg: float = 35.0
+    # Before anyone has stood straight, the vertical is the camera's own "up" pitched toward the
+    # camera by this much: on the 18 labelled clips with standing frames, the vertical learned from
+    # them leans 2-19° that way (median 12°; phones are held above hip height and tilted down to
+    # frame the whole body). A clip that starts bent is then measured within a few degrees.
+    prior_camera_pitch_deg: float = 12.0
+    # The prior fades out over this many standing frames (a third of a second at 30 fps).
+    prior_weight_frames: float = 10.0
+    # A leg bending in a plane that faces the camera within this angle (its normal within this of the
+    # camera's axis) is measured in the picture: the image landmarks are more exact than the model's
+    # depth guess. On the labelled clips the knee's error at the bottom of a lift falls from 11.2° to
+    # 8.2° (median), styles unchanged.
+    limb_in_plane_deg: float = 30.0
+    # Twist: the shoulder and hip lines get their depth from two cues, the model's depth and the
+    # line's foreshortening in the picture against its full width (see ``TwistCues``).
+    # The model's depth guess, one standard deviation, in metres (frame-to-frame scatter of the
+    # depth of a line whose picture does not change, our measurement on the labelled clips).
+    depth_sd_m: float = 0.06
+    # A line's full width is learned from the frames where the model puts it within this angle of
+    # the picture's plane (the 90th percentile of its width there, over the last samples); before
+    # there are enough, the model's own 3D width times the ratio below.
+    width_in_plane_deg: float = 25.0
+    width_samples: int = 300
+    width_min_samples: int = 15
+    # Picture width against the model's 3D width when facing the camera, on the front-view labelled
+    # clips: shoulders 1.03-1.15, hips 0.89-0.97 (the image hips are narrower).
+    shoulder_width_ratio: float = 1.05
+    hip_width_ratio: float = 0.90
+    # The learned width is good to about this share, and a landmark in the picture to this share of it.
+    width_rel_sd: float = 0.05
+    # The ratios above vary by 10-15% from clip to clip: before the width is learned, it is that uncertain.
+    width_prior_rel_sd: float = 0.15
+    width_point_rel_sd: float = 0.03
+    # The two cues disagreeing by more than this many standard deviations: the frame cannot judge twist.
+    twist_cue_max_disagreement: float = 3.0
+    # MediaPipe's hips follow the shoulders (on the woodchop clip the hip line turns 25-30° while the
+    # planted feet stay). The pelvis's way is taken half from the hips and half from the ankle line,
+    # when the feet are apart (ankles wider than this share of the hips), well seen, within the angle
+    # below of the hip line (else they are not planted square) and the view is not side-on.
+    pelvis_from_ankles: float = 0.5
+    ankle_stance_min_ratio: float = 0.6
+    ankle_line_max_off_deg: float = 30.0
+    # The feet point the way the person faces whatever MediaPipe calls left and right; a pelvis
+    # facing the other way (seen from behind, the model may swap the sides) is turned round.
+    mirrored_max_dot: float = -0.3
+
+
+@dataclass(frozen=True)
+class RangeConfig:
+    """What a body can do. A value outside its range is a gap in the measurement, never a reading.
+
+    Ranges of motion in the clinical literature (e.g. the AAOS and Kapandji tables): trunk
+    flexion from vertical with the hips up to about 120-130°, extension 30°; a seated person
+    reclines up to 45-50°; knee flexion to 140° active and 155-160° in a full squat, hyperextension
+    5-10°; hip flexion 120-130°, extension 20-30° (a trunk leaning back over a straight thigh adds
+    to it); thoracolumbar rotation 40-50° each way, side bend 30-40°. Each range is widened by the
+    measurement's own error (10-15°) so that a real extreme is not thrown away.
+    Peak trunk speeds: 100-200°/s in the labelled lifts, about 400-500°/s at the most in sport.
+    """
+
+    trunk_flexion_deg: tuple[float, float] = (-60.0, 140.0)
+    knee_flexion_deg: tuple[float, float] = (-15.0, 170.0)
+    hip_flexion_deg: tuple[float, float] = (-50.0, 170.0)
+    trunk_twist_deg: tuple[float, float] = (-90.0, 90.0)
+    side_bend_deg: tuple[float, float] = (-60.0, 60.0)
+    trunk_speed_deg_s: float = 600.0
+    # Speeds are measured over this window, not frame to frame (one frame's landmark jump is noise).
+    speed_window_s: float = 0.1
+
+
+@dataclass(frozen=True)
+class UncertaintyConfig:
+    """How far each measure can be off (± degrees) in each camera view: (front, oblique, side).
+
+    From our measurements: on the labelled clips the median error against the labels' by-eye
+    angles at the bottom of the lifts is 3-9° for trunk flexion from the side and at 45° (13-14° on
+    rounded backs, where the hip-shoulder line is not what the eye calls the trunk) and 8° for the
+    knee; the labels themselves are good to ±5-10°. The depth-based measures (forward bend seen
+    from the front, twist and side bend seen from the side) are the model's depth guess, about
+    ±0.06 m on a 0.3-0.45 m segment: ±8-15° and worse near the picture's plane.
+    """
+
+    trunk_flexion_deg: tuple[float, float, float] = (15.0, 8.0, 6.0)
+    knee_flexion_deg: tuple[float, float, float] = (12.0, 10.0, 8.0)
+    hip_flexion_deg: tuple[float, float, float] = (15.0, 10.0, 8.0)
+    trunk_twist_deg: tuple[float, float, float] = (10.0, 10.0, 20.0)
+    side_bend_deg: tuple[float, float, float] = (6.0, 8.0, 15.0)
+    # Peak trunk speed, as a share of the value (it is a difference of two angles over 0.1 s).
+    trunk_speed_rel: float = 0.25
+    # A measure is judged in a view when its uncertainty there is at most this.
+    judge_max_deg: float = 12.0
 
 
 @dataclass(frozen=True)
@@ -157,6 +247,8 @@ class PeopleConfig:
 @dataclass(frozen=True)
 class Config:
     kinematics: KinematicsConfig = field(default_factory=KinematicsConfig)
+    ranges: RangeConfig = field(default_factory=RangeConfig)
+    uncertainty: UncertaintyConfig = field(default_factory=UncertaintyConfig)
     people: PeopleConfig = field(default_factory=PeopleConfig)
     reps: RepConfig = field(default_factory=RepConfig)
     rules: RuleConfig = field(default_factory=RuleConfig)

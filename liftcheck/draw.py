@@ -445,6 +445,13 @@ def _draw_hud(img: np.ndarray, hud: Hud, sizes: _Sizes, panel_bottom: int) -> No
         )
 
     blocks: list[tuple[list[str], float, int, RGB]] = []
+    if hud.now_cue:
+        # Something is happening now (a twist under way): that cue, big, instead of the last lift's.
+        lines, scale = _fit(hud.now_cue, max_width, sizes.big_scale, sizes.big_thick, sizes.big_scale * 0.6)
+        _centred_block(
+            img, [(lines, scale, sizes.big_thick, SEVERITY_RGB[hud.now_severity])], None, img.shape[0], sizes
+        )
+        return
     if hud.banner:
         assert hud.last_verdict is not None
         lines, scale = _fit(hud.banner, max_width, sizes.small_scale * 1.15, sizes.small_thick, sizes.small_scale)

@@ -8,13 +8,15 @@ words (``footage_warnings``) are made here too, from what the engine counted, fo
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from liftcheck.config import DEFAULT_CONFIG, Config
-from liftcheck.kinematics import Angles, Kinematics, legs_out_of_frame
+from liftcheck.config import DEFAULT_CONFIG, Config, RuleConfig, UncertaintyConfig
+from liftcheck.guidance import CUES
+from liftcheck.kinematics import RELIABLE_IN_VIEW, Angles, Kinematics, Measure, legs_out_of_frame, uncertainty_deg
 from liftcheck.landmarks import PoseFrame
 from liftcheck.presentation import Hud
 from liftcheck.reps import Phase, Rep, RepSegmenter
@@ -33,17 +35,59 @@ class StepResult:
     person_changed: bool = False  # another person is followed from this frame on: the lift so far was dropped
 
 
+class TwistWatch:
+    """Whether the person is twisting past the limit right now, for the live view's cue.
+
+    A twist counts once it has lasted ``twist_event_min_s`` past the warning angle in a view
+    that can judge twist (the same rule as the report's twist events); its severity allows for
+    the view's uncertainty as the rules do.
+    """
+
+    def __init__(self, rules: RuleConfig, uncertainty: UncertaintyConfig) -> None:
+        self.rules = rules
+        self.uncertainty = uncertainty
+        self._since: float | None = None
+        self._deg = 0.0
+        self._u = 0.0
+        self._now = 0.0
+
+    def update(self, a: Angles) -> None:
+        twist = a.trunk_twist_deg
+        judged = a.seen and math.isfinite(twist) and Measure.TRUNK_TWIST in RELIABLE_IN_VIEW[a.view]
+        if judged and abs(twist) >= self.rules.twist_warn_deg:
+            if self._since is None:
+                self._since = a.t_s
+            self._deg = abs(twist)
+            self._u = uncertainty_deg(Measure.TRUNK_TWIST, a.view, self.uncertainty)
+        else:
+            self._since = None
+        self._now = a.t_s
+
+    def cue(self) -> tuple[str, str]:
+        """(cue, severity) while a twist is under way, else ("", "ok")."""
+        if self._since is None or self._now - self._since < self.rules.twist_event_min_s:
+            return "", "ok"
+        if self._deg >= self.rules.twist_severe_deg + self._u:
+            severity = "poor"
+        elif self._deg >= self.rules.twist_warn_deg + self._u:
+            severity = "caution"
+        else:
+            severity = "near"
+        return f"{CUES['twist'].short} ({self._deg:.0f}°)", severity
+
+
 class Engine:
     """The per-frame analysis shared by files and the camera. One per video or live session."""
 
     def __init__(self, config: Config = DEFAULT_CONFIG) -> None:
         self.config = config
-        self.kinematics = Kinematics(config.kinematics)
+        self.kinematics = Kinematics(config.kinematics, config.ranges)
         self.segmenter = RepSegmenter(config.reps)
         self.angles: list[Angles] = []
         self.lifts: list[RepVerdict] = []
         self.frames_seen = 0
         self.frames_legs_out = 0  # frames with both knees or both ankles out of the picture
+        self.twist_watch = TwistWatch(config.rules, config.uncertainty)
         self._person: int | None = None
 
     def step(self, pose: PoseFrame) -> StepResult:
@@ -56,6 +100,7 @@ class Engine:
             self._person = pose.person
         angles = self.kinematics.update(pose)
         self.angles.append(angles)
+        self.twist_watch.update(angles)
         if pose.detected:
             self.frames_seen += 1
             self.frames_legs_out += legs_out_of_frame(pose)
@@ -70,13 +115,16 @@ class Engine:
         return self._judge(rep) if rep is not None else None
 
     def _judge(self, rep: Rep) -> RepVerdict:
-        verdict = judge(rep, self.config.rules)
+        verdict = judge(rep, self.config.rules, uncertainty=self.config.uncertainty)
         self.lifts.append(verdict)
         return verdict
 
 
-def hud_for(lifts: Sequence[RepVerdict], phase: Phase, message: str = "") -> Hud:
-    """What the overlay shows after these lifts, in this phase, with an optional framing message."""
+def hud_for(lifts: Sequence[RepVerdict], phase: Phase, message: str = "", now: tuple[str, str] = ("", "ok")) -> Hud:
+    """What the overlay shows after these lifts, in this phase, with an optional framing message.
+
+    ``now`` is the (cue, severity) of something happening at this moment (``TwistWatch.cue``).
+    """
     last = lifts[-1] if lifts else None
     main = last.main_finding if last else None
     return Hud(
@@ -88,6 +136,8 @@ def hud_for(lifts: Sequence[RepVerdict], phase: Phase, message: str = "") -> Hud
         last_lift_index=last.rep.index if last else None,
         last_lift_style=last.measures.style.value if last else None,
         message=message,
+        now_cue=now[0],
+        now_severity=now[1],
     )
 
 

@@ -137,7 +137,7 @@ class FrameAnalysis:
         return lift
 
     def hud(self, message: str = "") -> Hud:
-        return hud_for(self.engine.lifts, self.engine.segmenter.phase, message)
+        return hud_for(self.engine.lifts, self.engine.segmenter.phase, message, self.engine.twist_watch.cue())
 
     def report(self, source: str, *, duration_s: float, settings: dict[str, object], warnings: list[str]) -> Report:
         return build_report(
@@ -149,4 +149,5 @@ class FrameAnalysis:
             warnings=list(warnings) + footage_warnings(self.engine, self.brightness.samples),
             thumbnails=self.thumbnails,
             config=self.config.rules,
+            uncertainty=self.config.uncertainty,
         )

@@ -101,6 +101,13 @@ CUES: dict[str, Cue] = {
         "where the load goes instead of twisting at the waist.",
         ("what-are-back-spasms", "back-spasms-westwood", "back-spasms-pt"),
     ),
+    "twist_session": Cue(
+        "Turn with your feet",
+        "Your shoulders turned well past your hips, again and again. Twisting like this, fast or repeated, is "
+        "a common trigger for back spasms (a golf swing is the classic example): warm up first, let your hips "
+        "and feet turn with the swing or the load, and keep the turn controlled.",
+        ("what-are-back-spasms", "back-spasms-westwood", "what-causes-back-spasms"),
+    ),
     "side_bend": Cue(
         "Stay square",
         "Your trunk leaned to one side. Hold the load in front of you with both hands and keep your shoulders level.",
@@ -135,4 +142,3 @@ CUES: dict[str, Cue] = {
         ("why-do-i-keep-getting-back-spasms", "back-spasms-westwood"),
     ),
 }
-

@@ -20,6 +20,7 @@ from liftcheck.config import DEFAULT_CONFIG, RuleConfig
 from liftcheck.guidance import CUES
 from liftcheck.presentation import (
     DISCLAIMER,
+    NEAR_LIMIT_NOTE,
     PAPER,
     PRIVACY_LINE,
     SEE_A_PROFESSIONAL,
@@ -66,6 +67,7 @@ p { margin: 6px 0; }
 .stats .good { background: var(--good-bg); border-color: var(--good-edge); color: var(--good); }
 .stats .caution { background: var(--caution-bg); border-color: var(--caution-edge); color: var(--caution); }
 .stats .poor { background: var(--poor-bg); border-color: var(--poor-edge); color: var(--poor); }
+.stats .not-judged { background: var(--note-bg); border-color: var(--note-edge); color: var(--note); }
 .first { border-left: 5px solid var(--poor-edge); background: var(--bg-soft); padding: 10px 14px; border-radius: 4px; }
 .first.sev-caution { border-left-color: var(--caution-edge); }
 .first.sev-good { border-left-color: var(--good-edge); }
@@ -76,7 +78,9 @@ p { margin: 6px 0; }
 .badge.good, .badge.ok { color: var(--good); background: var(--good-bg); border-color: var(--good-edge); }
 .badge.caution { color: var(--caution); background: var(--caution-bg); border-color: var(--caution-edge); }
 .badge.poor { color: var(--poor); background: var(--poor-bg); border-color: var(--poor-edge); }
-.badge.info, .badge.uncertain { color: var(--note); background: var(--note-bg); border-color: var(--note-edge); }
+.badge.info, .badge.uncertain, .badge.not-judged { color: var(--note); background: var(--note-bg);
+  border-color: var(--note-edge); }
+.badge.near { color: var(--near); background: var(--near-bg); border-color: var(--near-edge); }
 table { border-collapse: collapse; width: 100%; font-size: .92rem; }
 caption { text-align: left; color: var(--muted); padding: 0 0 6px; }
 th, td { border-bottom: 1px solid var(--line); padding: 6px 8px; text-align: left; vertical-align: top; }
@@ -97,6 +101,8 @@ figcaption { color: var(--muted); font-size: .88rem; margin-top: 6px; }
 .card.good { border-left-color: var(--good-edge); }
 .card.caution { border-left-color: var(--caution-edge); }
 .card.poor { border-left-color: var(--poor-edge); }
+.card.not-judged { border-left-color: var(--note-edge); }
+.judged { color: var(--muted); font-size: .92rem; }
 .card header { display: flex; flex-wrap: wrap; align-items: baseline; gap: 8px 12px; margin-bottom: 8px; }
 .card .when { color: var(--muted); }
 .card-body { display: flex; gap: 16px; align-items: flex-start; }
@@ -177,14 +183,19 @@ def _span(start: float | None, end: float | None) -> str:
     return f"{a}–{b}"
 
 
+def _cls(level: str) -> str:
+    """A verdict or severity as a CSS class ("not judged" -> "not-judged")."""
+    return "-".join(_e(level).split())
+
+
 def _verdict_badge(verdict: str) -> str:
     label = VERDICT_LABEL.get(verdict, verdict.capitalize() or "Unknown")
     mark = VERDICT_MARK.get(verdict, "?")
-    return f'<span class="badge {_e(verdict)}"><span aria-hidden="true">{mark} </span>{_e(label)}</span>'
+    return f'<span class="badge {_cls(verdict)}"><span aria-hidden="true">{mark} </span>{_e(label)}</span>'
 
 
 def _severity_badge(severity: str) -> str:
-    return f'<span class="badge {_e(severity)}">{_e(SEVERITY_LABEL.get(severity, severity.capitalize()))}</span>'
+    return f'<span class="badge {_cls(severity)}">{_e(SEVERITY_LABEL.get(severity, severity.capitalize()))}</span>'
 
 
 def _image_mime(data: bytes) -> str:
@@ -225,10 +236,61 @@ def _header(view: ReportView, title: str) -> str:
     return f"<header><h1>{_e(title)}</h1>" + (f'<p class="meta">{meta}</p>' if meta else "") + "</header>"
 
 
+_MEASURE_WORDS = {
+    "trunk_flexion": "forward bend",
+    "knee_flexion": "knee bend",
+    "trunk_twist": "twist",
+    "side_bend": "side bend",
+}
+
+
+def judged_line(view: ReportView) -> str:
+    """Which measures the camera's view could judge, on how many of the complete lifts ("" without lifts)."""
+    counted = view.summary.counted_lifts
+    if counted <= 0 or not view.summary.judged:
+        return ""
+    parts = [
+        f"{words} on {view.summary.judged.get(key, 0)}"
+        for key, words in _MEASURE_WORDS.items()
+        if key in view.summary.judged
+    ]
+    return (
+        f"Of the {counted} complete lift{'s' if counted != 1 else ''}, this view could judge " + ", ".join(parts) + "."
+    )
+
+
+def _twist_session(view: ReportView) -> str:
+    """The twisting summary of a session without lifts (a golf swing, a woodchop set)."""
+    t = view.summary.twists
+    if t.count == 0:
+        return ""
+    rows = [
+        ("Twists the camera could judge", f"{t.count} ({t.left} to the left, {t.right} to the right)"),
+        ("Past the limit by more than the measurement's error", str(t.past_limit)),
+        ("Largest", _with_unit(t.max_deg, "°", 0)),
+        ("Fastest turn", _with_unit(t.max_speed_deg_s, "°/s", 0)),
+        ("While bent forward", str(t.bent)),
+        ("How often", _with_unit(t.per_minute, "a minute", 1)),
+    ]
+    items = "".join(f"<div><dt>{_e(k)}</dt><dd>{_e(v)}</dd></div>" for k, v in rows)
+    return f'<dl class="measures" aria-label="Twisting">{items}</dl>'
+
+
 def _summary(view: ReportView) -> str:
     summary = view.summary
     out = ['<section aria-labelledby="summary-h"><h2 id="summary-h">Summary</h2>']
     if not view.lifts:
+        twists = _twist_session(view)
+        if twists:
+            out.append(f'<p class="headline">{_e(summary.headline)}</p>{twists}')
+            if summary.advice:
+                first = summary.advice[0]
+                out.append(
+                    f'<div class="first sev-{_cls(first.severity)}"><p class="label">The one thing to change first</p>'
+                    f'<p class="cue">{_e(first.cue)}</p><p>{_e(first.advice)}</p></div>'
+                )
+            out.append("</section>")
+            return "".join(out)
         out.append('<div class="empty" role="note">')
         out.append(f"<p><strong>{_e(summary.headline or 'No lifts were found in this video.')}</strong></p>")
         out.append(
@@ -241,19 +303,30 @@ def _summary(view: ReportView) -> str:
         )
         return "".join(out)
     out.append(f'<p class="headline">{_e(summary.headline)}</p>')
-    count = len(view.lifts)
+    count = summary.counted_lifts
     out.append('<ul class="stats" aria-label="Lift counts">')
-    out.append(f'<li><span class="n">{count}</span> lift{"s" if count != 1 else ""}</li>')
+    out.append(f'<li><span class="n">{count}</span> complete lift{"s" if count != 1 else ""}</li>')
     for v in VERDICTS:
+        if v == "not judged" and not summary.verdicts.get(v):
+            continue
         out.append(
-            f'<li class="{v}"><span class="n">{_e(summary.verdicts[v])}</span>'
+            f'<li class="{_cls(v)}"><span class="n">{_e(summary.verdicts.get(v, 0))}</span>'
             f'<span aria-hidden="true">{VERDICT_MARK[v]} </span>{VERDICT_LABEL[v].lower()}</li>'
         )
     out.append("</ul>")
+    line = judged_line(view)
+    if line:
+        out.append(f'<p class="judged">{_e(line)}</p>')
     if summary.advice:
         first = summary.advice[0]
-        out.append(f'<div class="first sev-{_e(first.severity)}"><p class="label">The one thing to change first</p>')
+        out.append(f'<div class="first sev-{_cls(first.severity)}"><p class="label">The one thing to change first</p>')
         out.append(f'<p class="cue">{_e(first.cue)}</p><p>{_e(first.advice)}</p></div>')
+    elif summary.verdicts.get("not judged") and not summary.verdicts.get("good"):
+        out.append(
+            '<div class="first sev-info"><p class="label">The one thing to change first</p>'
+            '<p class="cue">Move the camera</p><p>From this view the forward bend cannot be judged: film from the '
+            "side or at about 45°.</p></div>"
+        )
     else:
         out.append(
             f'<div class="first sev-good"><p class="label">The one thing to change first</p>'
@@ -282,7 +355,7 @@ def _lift_table(view: ReportView, config: RuleConfig) -> str:
         )
         partial = f' <span class="partial">(cut off at the {_e(row.partial)})</span>' if row.partial else ""
         out.append(
-            f'<tr class="lift-row {_e(row.verdict)}" data-style="{_e(row.style)}" data-verdict="{_e(row.verdict)}">'
+            f'<tr class="lift-row {_cls(row.verdict)}" data-style="{_e(row.style)}" data-verdict="{_e(row.verdict)}">'
             f'<th scope="row"><a href="#lift-{row.lift}">{row.lift}</a></th>'
             f'<td class="when">{_e(_span(row.start_s, row.end_s))}{partial}</td>'
             f'<td class="style">{_e(STYLE_LABEL.get(row.style, row.style))}</td>'
@@ -301,17 +374,20 @@ def _lift_table(view: ReportView, config: RuleConfig) -> str:
 
 
 def _finding(f: FindingRow, articles: Mapping[str, ArticleRef]) -> str:
-    out = [f'<li class="finding sev-{_e(f.severity)}">']
+    out = [f'<li class="finding sev-{_cls(f.severity)}">']
     out.append(
         f'<p>{_severity_badge(f.severity)} <span class="cue">{_e(f.cue)}</span> '
         f'<span class="title">— {_e(f.title)}</span></p>'
     )
     if f.advice:
         out.append(f"<p>{_e(f.advice)}</p>")
+    spread = f" ± {f.uncertainty:.0f}" if f.uncertainty else ""
     out.append(
-        f'<p class="small">Measured <strong>{_e(_with_unit(f.value, f.unit))}</strong>; '
+        f'<p class="small">Measured <strong>{_e(_with_unit(f.value, f.unit))}{_e(spread)}</strong>; '
         f"threshold {_e(_threshold(f.threshold, f.unit))}.</p>"
     )
+    if f.near_limit:
+        out.append(f'<p class="small">{_e(NEAR_LIMIT_NOTE)}</p>')
     if not f.reliable:
         note = f.note or "The camera view makes this measure uncertain."
         out.append(f'<p class="uncertain-note"><strong>Uncertain in this view:</strong> {_e(note)}</p>')
@@ -327,7 +403,7 @@ def _lift_card(row: LiftRow, image: bytes | None, articles: Mapping[str, Article
     style = STYLE_LABEL.get(row.style, row.style)
     n = row.lift
     out = [
-        f'<article class="card lift-card {_e(row.verdict)}" id="lift-{n}" aria-labelledby="lift-{n}-h">'
+        f'<article class="card lift-card {_cls(row.verdict)}" id="lift-{n}" aria-labelledby="lift-{n}-h">'
         f'<header><h3 id="lift-{n}-h">Lift {n}: {_e(style)}</h3>{_verdict_badge(row.verdict)}'
         f'<span class="when">{_e(_span(row.start_s, row.end_s))}</span></header><div class="card-body">'
     ]
@@ -354,11 +430,13 @@ def _lift_card(row: LiftRow, image: bytes | None, articles: Mapping[str, Article
             f'<p class="partial">The video cut this lift off at the {_e(row.partial)}: '
             "the numbers cover only what was filmed.</p>"
         )
+    if row.not_judged_reason:
+        out.append(f'<p class="uncertain-note"><strong>Not judged:</strong> {_e(row.not_judged_reason)}</p>')
     if row.findings:
         out.append('<ul class="findings">')
         out.extend(_finding(f, articles) for f in row.findings)
         out.append("</ul>")
-    else:
+    elif not row.not_judged_reason:
         good = CUES["good"]
         cites = "; ".join(_citation_html(a, articles) for a in good.articles)
         out.append(
@@ -414,20 +492,26 @@ def _twist_events(view: ReportView) -> str:
         return ""
     out = [
         '<section class="keep" aria-labelledby="twist-h"><h2 id="twist-h">Twists</h2>'
-        "<p>Moments when the shoulders turned against the hips past the warning angle.</p>"
+        "<p>Moments when the shoulders turned against the hips and feet past the warning angle. Bent: the trunk "
+        "was bent forward at the peak; loaded: the load was held (after the lowest point of a lift; outside "
+        "lifts liftcheck cannot tell).</p>"
         "<table><thead><tr>"
         '<th scope="col">When</th><th scope="col" class="num">Peak twist</th><th scope="col">Direction</th>'
-        '<th scope="col">Trunk bent?</th><th scope="col">During</th><th scope="col">Reliable in this view?</th>'
+        '<th scope="col" class="num">Fastest</th><th scope="col">Bent?</th><th scope="col">Loaded?</th>'
+        '<th scope="col">During</th><th scope="col">Judged in this view?</th>'
         "</tr></thead><tbody>"
     ]
     for e in view.twist_events:
         peak = abs(e.peak_deg) if e.peak_deg is not None else None
+        spread = f" ± {e.uncertainty_deg:.0f}" if e.uncertainty_deg else ""
         during = f'<a href="#lift-{e.in_lift}">lift {e.in_lift}</a>' if e.in_lift is not None else "between lifts"
+        loaded = "cannot tell" if e.loaded is None else ("yes" if e.loaded else "no")
+        judged = "yes" if e.reliable else "no: this view cannot judge twist (film from the front or at 45°)"
         out.append(
             f'<tr><td class="when">{_e(_span(e.start_s, e.end_s))}</td>'
-            f'<td class="num">{_e(_with_unit(peak, "°"))}</td>'
-            f"<td>{_e(e.direction)}</td><td>{'yes' if e.bent else 'no'}</td><td>{during}</td>"
-            f"<td>{'yes' if e.reliable else 'no: uncertain in this view'}</td></tr>"
+            f'<td class="num">{_e(_with_unit(peak, "°", 0))}{_e(spread)}</td>'
+            f'<td>{_e(e.direction_words)}</td><td class="num">{_e(_with_unit(e.peak_speed_deg_s, "°/s", 0))}</td>'
+            f"<td>{'yes' if e.bent else 'no'}</td><td>{loaded}</td><td>{during}</td><td>{_e(judged)}</td></tr>"
         )
     out.append("</tbody></table></section>")
     return "".join(out)

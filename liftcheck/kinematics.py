@@ -22,12 +22,13 @@ Definitions (world landmarks: metres, x right, y down, z away from the camera):
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass
 from enum import Enum
 
 import numpy as np
 
-from liftcheck.config import DEFAULT_CONFIG, KinematicsConfig
+from liftcheck.config import DEFAULT_CONFIG, KinematicsConfig, RangeConfig, UncertaintyConfig
 from liftcheck.landmarks import PoseFrame, PoseLandmark
 
 L = PoseLandmark
@@ -52,15 +53,37 @@ class Measure(str, Enum):
     LOWERING = "lowering"
 
 
-# Which measures one camera can be trusted for. From the side, depth (z) carries the
-# twist and the side bend, and single-camera depth is the noisiest coordinate; from the
-# front, depth carries the forward bend of the trunk and of the knees.
-RELIABLE_IN_VIEW: dict[View, frozenset[Measure]] = {
-    View.SIDE: frozenset({Measure.TRUNK_FLEXION, Measure.KNEE_FLEXION, Measure.HIP_FLEXION, Measure.LOWERING}),
-    View.OBLIQUE: frozenset(Measure),
-    View.FRONT: frozenset({Measure.TRUNK_TWIST, Measure.SIDE_BEND, Measure.LOWERING, Measure.KNEE_FLEXION}),
-    View.UNKNOWN: frozenset(),
+_VIEW_COLUMN = {View.FRONT: 0, View.OBLIQUE: 1, View.SIDE: 2}
+_UNCERTAINTY_FIELD = {
+    Measure.TRUNK_FLEXION: "trunk_flexion_deg",
+    Measure.KNEE_FLEXION: "knee_flexion_deg",
+    Measure.HIP_FLEXION: "hip_flexion_deg",
+    Measure.TRUNK_TWIST: "trunk_twist_deg",
+    Measure.SIDE_BEND: "side_bend_deg",
 }
+
+
+def uncertainty_deg(measure: Measure, view: View, config: UncertaintyConfig = DEFAULT_CONFIG.uncertainty) -> float:
+    """How far ``measure`` can be off (± degrees) in ``view``; inf where the view is unknown.
+
+    Lowering (a share of the body's length, not an angle) is 0: every view sees the shoulders drop.
+    """
+    if view is View.UNKNOWN:
+        return math.inf
+    if measure is Measure.LOWERING:
+        return 0.0
+    return float(getattr(config, _UNCERTAINTY_FIELD[measure])[_VIEW_COLUMN[view]])
+
+
+def judged_in_view(view: View, config: UncertaintyConfig = DEFAULT_CONFIG.uncertainty) -> frozenset[Measure]:
+    """The measures whose uncertainty in ``view`` is small enough to judge a lift by."""
+    return frozenset(m for m in Measure if uncertainty_deg(m, view, config) <= config.judge_max_deg)
+
+
+# Which measures one camera can judge, from the uncertainty table (config.UncertaintyConfig): from
+# the side, depth carries the twist and the side bend, and single-camera depth is the noisiest
+# coordinate; from the front, depth carries the forward bend of the trunk.
+RELIABLE_IN_VIEW: dict[View, frozenset[Measure]] = {v: judged_in_view(v) for v in View}
 
 
 @dataclass(frozen=True)
@@ -86,6 +109,13 @@ class Angles:
     # How well the better-seen leg (hip, knee and ankle) was seen, 0..1: behind a table or
     # a box the model guesses the legs, and a guessed leg cannot make a lift.
     legs_visibility: float = 1.0
+    # The trunk's angular speed over the last ``RangeConfig.speed_window_s``, degrees a second
+    # (forward positive); NaN when not measured.
+    trunk_speed_deg_s: float = math.nan
+    # False when the two twist cues (depth and foreshortening) disagree: the frame cannot judge twist.
+    twist_cues_agree: bool = True
+    # Measures blanked in this frame because the value was outside what a body can do.
+    implausible: frozenset[str] = frozenset()
 
     @property
     def reliable(self) -> frozenset[Measure]:
@@ -111,6 +141,8 @@ class Angles:
             "view_yaw_deg": self.view_yaw_deg,
             "seen": self.seen,
             "legs_visibility": self.legs_visibility,
+            "trunk_speed_deg_s": self.trunk_speed_deg_s,
+            "twist_cues_agree": self.twist_cues_agree,
         }
 
 
@@ -311,25 +343,40 @@ class OneEuroFilter:
         return x_hat.copy()
 
 
+def prior_up(pitch_deg: float) -> np.ndarray:
+    """The camera's "up" tilted toward the camera by ``pitch_deg``: a camera held high, looking down."""
+    pitch = math.radians(pitch_deg)
+    return np.array([0.0, -math.cos(pitch), -math.sin(pitch)])
+
+
 class UpEstimator:
-    """Learns the true vertical from the frames where the person stands straight.
+    """The true vertical: a prior for a camera held a little high, then learned from standing frames.
 
     A camera tilted up or down makes the model's −y axis lean; a person standing with
     straight legs and an erect body is vertical, so the ankle-to-shoulder direction in
-    such frames is the best "up" one camera gives. The estimate only moves within
+    such frames is the best "up" one camera gives. Until someone has stood straight (a clip
+    that starts mid-lift), the prior stands in: the camera's up pitched as phones usually
+    are (``KinematicsConfig.prior_camera_pitch_deg``); it fades as standing frames come in
+    and is gone after ``prior_weight_frames`` of them. The estimate only moves within
     ``max_tilt_deg`` of the camera's own up, so a person lying down cannot flip it.
     """
 
     def __init__(self, config: KinematicsConfig = DEFAULT_CONFIG.kinematics) -> None:
         self.config = config
+        self._prior = prior_up(config.prior_camera_pitch_deg)
         self._sum = np.zeros(3)
         self._weight = 0.0
 
     @property
     def up(self) -> np.ndarray:
-        if self._weight <= 0:
-            return CAMERA_UP
-        return _unit(self._sum / self._weight)
+        # The prior fades as standing frames come in and is gone after ``prior_weight_frames`` of them.
+        prior_weight = max(0.0, self.config.prior_weight_frames - self._weight)
+        return _unit(self._sum + prior_weight * self._prior)
+
+    @property
+    def learned(self) -> bool:
+        """True once standing frames outweigh the prior."""
+        return self._weight >= self.config.prior_weight_frames
 
     def update(self, xyz: np.ndarray, visibility: np.ndarray, knee_deg: float, t_s: float) -> None:
         if not (math.isfinite(knee_deg) and knee_deg < self.config.straight_knee_max_deg):
@@ -355,49 +402,314 @@ class UpEstimator:
         self._weight += 1.0
 
 
+# The landmarks whose picture and model positions fix the picture's scale (pixels per metre).
+_SCALE_LANDMARKS = (
+    L.LEFT_SHOULDER,
+    L.RIGHT_SHOULDER,
+    L.LEFT_HIP,
+    L.RIGHT_HIP,
+    L.LEFT_KNEE,
+    L.RIGHT_KNEE,
+    L.LEFT_ANKLE,
+    L.RIGHT_ANKLE,
+)
+
+
+def picture_scale_px_per_m(xy_px: np.ndarray, xyz_m: np.ndarray) -> float:
+    """Pixels per metre: the spread of the body in the picture against its spread in the model's metres.
+
+    Weak perspective: the model's world x and y are the picture's axes in metres, so the
+    ratio of the two spreads (over shoulders, hips, knees and ankles) is the scale. NaN when
+    those landmarks are not all seen. ``xy_px`` (33, 2), ``xyz_m`` (33, 3).
+    """
+    picture = xy_px[list(_SCALE_LANDMARKS)]
+    model = xyz_m[list(_SCALE_LANDMARKS), :2]
+    if not (np.isfinite(picture).all() and np.isfinite(model).all()):
+        return math.nan
+    spread_px = float(((picture - picture.mean(axis=0)) ** 2).sum())
+    spread_m = float(((model - model.mean(axis=0)) ** 2).sum())
+    return math.sqrt(spread_px / spread_m) if spread_m > 1e-9 else math.nan
+
+
+@dataclass
+class _Line:
+    """A line across the body (shoulders, hips or ankles) and what is learned of its full width."""
+
+    left: PoseLandmark
+    right: PoseLandmark
+    width_ratio: float  # picture width / model 3D width while facing the camera
+    widths_m: deque[float]
+
+    def full_width_m(self, model_width_m: float, config: KinematicsConfig) -> tuple[float, float]:
+        """The line's full width in metres, and how uncertain it is (a share of it)."""
+        if len(self.widths_m) >= config.width_min_samples:
+            return float(np.percentile(np.fromiter(self.widths_m, float), 90.0)), config.width_rel_sd
+        return self.width_ratio * model_width_m, config.width_prior_rel_sd
+
+
+class TwistCues:
+    """The shoulder, hip and ankle lines with depth from two cues, fused; one per video or session.
+
+    - the model's depth: the difference of the two ends' world z (noisy: ``depth_sd_m``);
+    - foreshortening: a line of full width W that shows p metres wide in the picture is
+      sqrt(W² − p²) deep, its sign from the model. Well conditioned when the line is turned
+      well away from the picture's plane (a 30° turn shortens it by 13%), useless near it.
+
+    Each line's depth is the two cues weighted by their variances; their disagreement (in
+    standard deviations) says whether the frame can judge twist. W is learned from the
+    person's own frames facing the camera (see ``KinematicsConfig``).
+    """
+
+    def __init__(self, config: KinematicsConfig = DEFAULT_CONFIG.kinematics) -> None:
+        self.config = config
+        self.scale_px_per_m = math.nan
+        self._last_t: float | None = None
+
+        def line(a: PoseLandmark, b: PoseLandmark, ratio: float) -> _Line:
+            return _Line(a, b, ratio, deque(maxlen=config.width_samples))
+
+        self.lines = {
+            "shoulders": line(L.LEFT_SHOULDER, L.RIGHT_SHOULDER, config.shoulder_width_ratio),
+            "hips": line(L.LEFT_HIP, L.RIGHT_HIP, config.hip_width_ratio),
+            "ankles": line(L.LEFT_ANKLE, L.RIGHT_ANKLE, 1.0),
+        }
+
+    def reset_person(self) -> None:
+        """Another person: their widths are not this one's."""
+        for line in self.lines.values():
+            line.widths_m.clear()
+        self.scale_px_per_m = math.nan
+
+    def _update_scale(self, xy_px: np.ndarray, xyz_m: np.ndarray, t_s: float) -> None:
+        scale = picture_scale_px_per_m(xy_px, xyz_m)
+        if not math.isfinite(scale):
+            return
+        if not math.isfinite(self.scale_px_per_m) or self._last_t is None:
+            self.scale_px_per_m = scale
+        else:
+            # The person's distance changes slowly; one frame's fit is noisy (time constant 0.5 s).
+            alpha = 1.0 - math.exp(-max(t_s - self._last_t, 0.0) / 0.5)
+            self.scale_px_per_m += alpha * (scale - self.scale_px_per_m)
+        self._last_t = t_s
+
+    def update(
+        self, xy_px: np.ndarray, xyz_m: np.ndarray, t_s: float, *, upright: bool
+    ) -> dict[str, tuple[np.ndarray, float]]:
+        """Each line's fused vector (3,) in the model's axes and metres, with the cues' disagreement (σ).
+
+        ``xy_px`` (33, 2) and ``xyz_m`` (33, 3), smoothed. A line not seen is NaN. Widths are
+        learned only while the trunk is ``upright``: a trunk bent toward the camera brings the
+        shoulders nearer, and perspective would make them look wider than they are.
+        """
+        self._update_scale(xy_px, xyz_m, t_s)
+        cfg = self.config
+        out: dict[str, tuple[np.ndarray, float]] = {}
+        for name, line in self.lines.items():
+            model = xyz_m[line.right] - xyz_m[line.left]
+            picture = (xy_px[line.right] - xy_px[line.left]) / self.scale_px_per_m
+            shown = float(np.hypot(picture[0], picture[1]))
+            model_width = float(np.linalg.norm(model))
+            if not (math.isfinite(shown) and math.isfinite(model_width) and model_width > 1e-6):
+                out[name] = (np.full(3, np.nan), math.nan)
+                continue
+            turn = math.degrees(math.atan2(abs(model[2]), math.hypot(model[0], model[1])))
+            if upright and turn < cfg.width_in_plane_deg:
+                line.widths_m.append(shown)
+            full, full_rel_sd = line.full_width_m(model_width, cfg)
+            full = max(full, 1e-3)
+            depth_2d = math.sqrt(max(full * full - shown * shown, 0.0))
+            # d(depth)/d(shown) = −shown/depth and d(depth)/d(full) = full/depth: hopeless near the picture's
+            # plane (depth → 0), where the model's depth takes over.
+            sd_2d = math.hypot(shown * cfg.width_point_rel_sd * full, full * full_rel_sd * full) / max(
+                depth_2d, 0.02 * full
+            )
+            depth_2d = math.copysign(depth_2d, model[2])
+            # Foreshortening gives the depth's size, not its sign, which comes from the model: with the
+            # model's depth near 0 the sign is a coin toss, and so is the cue (weight ∝ the sign's odds).
+            sign_odds = math.erf(abs(float(model[2])) / (cfg.depth_sd_m * math.sqrt(2.0)))
+            w_2d, w_model = sign_odds**2 / sd_2d**2, 1.0 / cfg.depth_sd_m**2
+            depth = (w_2d * depth_2d + w_model * model[2]) / (w_2d + w_model)
+            disagreement = abs(depth_2d - model[2]) / math.hypot(sd_2d, cfg.depth_sd_m)
+            out[name] = (np.array([picture[0], picture[1], depth]), disagreement)
+        return out
+
+
+def _yaw_rad(v: np.ndarray) -> float:
+    """Which way a left-to-right line across the body faces, about the camera's vertical (0 = square on)."""
+    return math.atan2(float(v[2]), -float(v[0]))
+
+
+def _turn_about(v: np.ndarray, axis: np.ndarray, angle_rad: float) -> np.ndarray:
+    """``v`` turned by ``angle_rad`` about the unit ``axis`` (right-hand rule)."""
+    c, s = math.cos(angle_rad), math.sin(angle_rad)
+    return v * c + np.cross(axis, v) * s + axis * float(np.dot(axis, v)) * (1.0 - c)
+
+
+def twist_between_deg(shoulders: np.ndarray, pelvis: np.ndarray, axis: np.ndarray) -> float:
+    """Signed angle from the pelvis line to the shoulder line about the trunk axis (both projected across it)."""
+    hips = _unit(_project_out(pelvis, axis))
+    sh = _unit(_project_out(shoulders, axis))
+    return float(np.degrees(np.arctan2(_dot(np.cross(hips, sh), axis), _dot(hips, sh))))
+
+
+def _picture_angle_deg(xy: np.ndarray, a: PoseLandmark, b: PoseLandmark, c: PoseLandmark) -> float:
+    """180° − the angle at ``b`` in the picture (a bend, 0 = straight), from (33, 2) pixel positions."""
+    return float(180.0 - _angle_between_deg(xy[a] - xy[b], xy[c] - xy[b]))
+
+
+_LEGS = {
+    "left": (L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE),
+    "right": (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE),
+}
+
+
+def _in_range(value: float, bounds: tuple[float, float]) -> bool:
+    return bounds[0] <= value <= bounds[1]
+
+
 class Kinematics:
     """Turns each frame's pose into ``Angles``: smoothing, vertical, angles and view.
 
     One per video or live session; ``update`` must be called with increasing times.
     """
 
-    def __init__(self, config: KinematicsConfig = DEFAULT_CONFIG.kinematics) -> None:
+    def __init__(
+        self, config: KinematicsConfig = DEFAULT_CONFIG.kinematics, ranges: RangeConfig = DEFAULT_CONFIG.ranges
+    ) -> None:
         self.config = config
+        self.ranges = ranges
         self._world = OneEuroFilter(config.smoothing_min_cutoff_hz, config.smoothing_beta)
+        self._picture = OneEuroFilter(config.smoothing_min_cutoff_hz, config.smoothing_beta)
         self._vis = OneEuroFilter(config.smoothing_min_cutoff_hz, 0.0)
         self._up = UpEstimator(config)
+        self._cues = TwistCues(config)
         self._yaw: float = math.nan
         self._last_yaw_t: float | None = None
         self._last_seen_t: float | None = None
         self._person: int | None = None
+        self._mirrored = 0.0  # smoothed evidence (−1..1) that the model swapped left and right
+        self._trunk_history: deque[tuple[float, float]] = deque(maxlen=64)
 
     @property
     def up(self) -> np.ndarray:
         return self._up.up
+
+    def _reset_filters(self) -> None:
+        self._world.reset()
+        self._picture.reset()
+        self._vis.reset()
+        self._trunk_history.clear()
+
+    def _facing(
+        self, xyz: np.ndarray, vis: np.ndarray, up: np.ndarray, hips: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(lat, fwd): the pelvis's horizontal axes, turned round when the model swapped the sides.
+
+        The two feet point the way the person faces whichever the model calls left: their
+        heel-to-toe directions, averaged, do not depend on the labels; the pelvis's "forward"
+        (up × left-to-right) does. When the two disagree for a while, the sides were swapped.
+        """
+        lat = _unit(_project_out(hips, up))
+        fwd = _unit(np.cross(up, lat))
+        feet = (xyz[L.LEFT_FOOT_INDEX] - xyz[L.LEFT_HEEL]) + (xyz[L.RIGHT_FOOT_INDEX] - xyz[L.RIGHT_HEEL])
+        feet_seen = min(vis[L.LEFT_HEEL], vis[L.RIGHT_HEEL], vis[L.LEFT_FOOT_INDEX], vis[L.RIGHT_FOOT_INDEX]) > 0.5
+        feet_fwd = _unit(_project_out(feet, up))
+        if feet_seen and np.isfinite(feet_fwd).all() and np.isfinite(fwd).all():
+            self._mirrored += 0.2 * (float(np.dot(feet_fwd, fwd)) - self._mirrored)
+        if self._mirrored < self.config.mirrored_max_dot:
+            return -lat, -fwd
+        return lat, fwd
+
+    def _twist(
+        self, cues: dict[str, tuple[np.ndarray, float]], vis: np.ndarray, axis: np.ndarray, side_on: bool
+    ) -> tuple[float, bool]:
+        shoulders, shoulder_dis = cues["shoulders"]
+        hips, hip_dis = cues["hips"]
+        ankles, _ = cues["ankles"]
+        if not (np.isfinite(shoulders).all() and np.isfinite(hips).all() and np.isfinite(axis).all()):
+            return math.nan, False
+        cfg = self.config
+        pelvis = hips
+        planted = (
+            not side_on
+            and np.isfinite(ankles).all()
+            and min(vis[L.LEFT_ANKLE], vis[L.RIGHT_ANKLE]) > 0.5
+            and np.linalg.norm(ankles) > cfg.ankle_stance_min_ratio * np.linalg.norm(hips)
+        )
+        if planted:
+            off = math.remainder(_yaw_rad(ankles) - _yaw_rad(hips), 2.0 * math.pi)
+            if abs(math.degrees(off)) < cfg.ankle_line_max_off_deg:
+                # Turning about the camera's up by −a changes the yaw above by +a.
+                pelvis = _turn_about(hips, CAMERA_UP, -cfg.pelvis_from_ankles * off)
+        agree = shoulder_dis <= cfg.twist_cue_max_disagreement and hip_dis <= cfg.twist_cue_max_disagreement
+        return twist_between_deg(shoulders, pelvis, axis), agree
+
+    def _knee(self, xyz: np.ndarray, xy: np.ndarray, side: str) -> float:
+        """The knee's bend: in the picture when the leg bends in a plane facing the camera, else in 3D.
+
+        The image landmarks are more exact than the model's depth guess, so a leg bending across
+        the picture (a side view) is measured there; a leg bending toward the camera needs depth.
+        """
+        hip, knee, ankle = _LEGS[side]
+        thigh, shank = xyz[knee] - xyz[hip], xyz[ankle] - xyz[knee]
+        in_3d = float(knee_flexion_deg(xyz, side))
+        normal = np.cross(thigh, shank)
+        size = float(np.linalg.norm(normal))
+        if not math.isfinite(in_3d):
+            return in_3d
+        facing = size > 1e-9 and math.degrees(math.acos(min(1.0, abs(float(normal[2])) / size))) < (
+            self.config.limb_in_plane_deg
+        )
+        return _picture_angle_deg(xy, hip, knee, ankle) if facing else in_3d
+
+    def _speed(self, t_s: float, trunk_deg: float) -> float:
+        """The trunk's angular speed over the last ``speed_window_s``, from the (gap-free) flexion history."""
+        if math.isfinite(trunk_deg):
+            self._trunk_history.append((t_s, trunk_deg))
+        window = self.ranges.speed_window_s
+        past = [(t, a) for t, a in self._trunk_history if t_s - t >= window - 1e-6]
+        if not past or not math.isfinite(trunk_deg):
+            return math.nan
+        t0, a0 = past[-1]
+        if t_s - t0 > 3.0 * window:  # too long ago: a gap, not a movement
+            return math.nan
+        return (trunk_deg - a0) / (t_s - t0)
 
     def update(self, pose: PoseFrame) -> Angles:
         t_s = pose.t_s
         if not pose.detected:
             return Angles.unseen(t_s, classify_view(self._yaw, self.config), self._yaw)
         if self._person is not None and pose.person != self._person:
-            # Another person: nothing smoothed from the last one may leak into their angles.
+            # Another person: nothing smoothed or learned from the last one may leak into their angles.
             # (The learned vertical belongs to the camera and is kept.)
-            self._world.reset()
-            self._vis.reset()
+            self._reset_filters()
+            self._cues.reset_person()
             self._yaw = math.nan
+            self._mirrored = 0.0
         elif self._last_seen_t is not None and t_s - self._last_seen_t > self.config.max_gap_s:
-            # After a long gap the old state describes another moment.
-            self._world.reset()
-            self._vis.reset()
+            # After a long gap the old state describes another moment (and perhaps another person
+            # under the same number): the widths are learned again in a few seconds.
+            self._reset_filters()
+            self._cues.reset_person()
         self._person = pose.person
         self._last_seen_t = t_s
         xyz = self._world(pose.xyz_m, t_s)
+        xy = self._picture(pose.xy_px, t_s)
         vis = self._vis(pose.visibility, t_s)
         w_l, w_r = _leg_weights(vis)
-        knee_l = float(knee_flexion_deg(xyz, "left"))
-        knee_r = float(knee_flexion_deg(xyz, "right"))
+        knee_l = self._knee(xyz, xy, "left")
+        knee_r = self._knee(xyz, xy, "right")
         knee = float(combine_sides(np.array(knee_l), np.array(knee_r), np.array(w_l), np.array(w_r)))
-        self._up.update(xyz, vis, knee, t_s)
+        self._up.update(
+            xyz,
+            vis,
+            float(
+                combine_sides(
+                    knee_flexion_deg(xyz, "left"), knee_flexion_deg(xyz, "right"), np.array(w_l), np.array(w_r)
+                )
+            ),
+            t_s,
+        )
         up = self._up.up
         yaw = float(view_yaw_deg(xyz))
         if math.isfinite(yaw):
@@ -408,20 +720,61 @@ class Kinematics:
             else:
                 self._yaw = yaw
             self._last_yaw_t = t_s
+        view = classify_view(self._yaw, self.config)
+        axis = _unit(_mid(xyz, L.LEFT_SHOULDER, L.RIGHT_SHOULDER) - _mid(xyz, L.LEFT_HIP, L.RIGHT_HIP))
+        upright = bool(np.isfinite(axis).all()) and float(_angle_between_deg(axis, up)) < 20.0
+        cues = self._cues.update(xy, xyz, t_s, upright=upright)
+        lat, fwd = self._facing(xyz, vis, up, xyz[L.RIGHT_HIP] - xyz[L.LEFT_HIP])
+        trunk = float(np.degrees(np.arctan2(_dot(axis, fwd), _dot(axis, up))))
+        side = float(np.degrees(np.arcsin(np.clip(_dot(axis, lat), -1.0, 1.0))))
+        # A swap of the model's left and right turns both lines round, which leaves the twist as it is.
+        twist, agree = self._twist(cues, vis, axis, view is View.SIDE)
+        if not agree:
+            twist = math.nan  # the cues disagree: this frame cannot judge twist (a gap, not a reading)
+        values = {
+            "trunk_flexion_deg": trunk,
+            "knee_flexion_left_deg": knee_l,
+            "knee_flexion_right_deg": knee_r,
+            "knee_flexion_deg": knee,
+            "hip_flexion_deg": float(hip_flexion_deg(xyz)),
+            "trunk_twist_deg": twist,
+            "side_bend_deg": side,
+        }
+        implausible = set()
+        r = self.ranges
+        for name, bounds in (
+            ("trunk_flexion_deg", r.trunk_flexion_deg),
+            ("knee_flexion_left_deg", r.knee_flexion_deg),
+            ("knee_flexion_right_deg", r.knee_flexion_deg),
+            ("knee_flexion_deg", r.knee_flexion_deg),
+            ("hip_flexion_deg", r.hip_flexion_deg),
+            ("trunk_twist_deg", r.trunk_twist_deg),
+            ("side_bend_deg", r.side_bend_deg),
+        ):
+            if math.isfinite(values[name]) and not _in_range(values[name], bounds):
+                values[name] = math.nan
+                implausible.add(name)
+        speed = self._speed(t_s, values["trunk_flexion_deg"])
+        if math.isfinite(speed) and abs(speed) > r.trunk_speed_deg_s:
+            speed = math.nan
+            implausible.add("trunk_speed_deg_s")
         return Angles(
             t_s=t_s,
-            trunk_flexion_deg=float(trunk_flexion_deg(xyz, up)),
-            knee_flexion_left_deg=knee_l,
-            knee_flexion_right_deg=knee_r,
-            knee_flexion_deg=knee,
-            hip_flexion_deg=float(hip_flexion_deg(xyz)),
-            trunk_twist_deg=float(trunk_twist_deg(xyz)),
-            side_bend_deg=float(side_bend_deg(xyz, up)),
+            trunk_flexion_deg=values["trunk_flexion_deg"],
+            knee_flexion_left_deg=values["knee_flexion_left_deg"],
+            knee_flexion_right_deg=values["knee_flexion_right_deg"],
+            knee_flexion_deg=values["knee_flexion_deg"],
+            hip_flexion_deg=values["hip_flexion_deg"],
+            trunk_twist_deg=values["trunk_twist_deg"],
+            side_bend_deg=values["side_bend_deg"],
             lowering=float(lowering(xyz, vis, up)),
-            view=classify_view(self._yaw, self.config),
+            view=view,
             view_yaw_deg=self._yaw,
             seen=True,
             legs_visibility=float(max(w_l, w_r)),
+            trunk_speed_deg_s=speed,
+            twist_cues_agree=agree,
+            implausible=frozenset(implausible),
         )
 
 

@@ -32,6 +32,7 @@ MODEL_URL = (
     "pose_landmarker_{variant}/float16/1/pose_landmarker_{variant}.task"
 )
 
+
 class ModelError(RuntimeError):
     """The model file could not be found, fetched or trusted; the message says what to do."""
 

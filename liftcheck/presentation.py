@@ -13,13 +13,14 @@ from enum import Enum
 
 RGB = tuple[int, int, int]
 
-VERDICTS = ("good", "caution", "poor")
+VERDICTS = ("good", "caution", "poor", "not judged")
 
 # -- on video: bright colours that read over any picture (RGB triples)
 
 SEVERITY_RGB: dict[str, RGB] = {
     "ok": (80, 210, 110),  # green
     "info": (205, 205, 205),  # light grey: worth knowing, not graded
+    "near": (225, 215, 140),  # pale amber: near a limit, within the measurement's error
     "caution": (255, 180, 30),  # amber
     "poor": (240, 70, 60),  # red
 }
@@ -28,6 +29,7 @@ VERDICT_RGB: dict[str, RGB] = {
     "good": SEVERITY_RGB["ok"],
     "caution": SEVERITY_RGB["caution"],
     "poor": SEVERITY_RGB["poor"],
+    "not judged": (150, 175, 205),  # grey-blue: not a pass, not a fault
 }
 
 
@@ -47,18 +49,25 @@ PAPER: dict[str, PaperColours] = {
     "caution": PaperColours("#6d4600", "#fff3cd", "#d49b00"),
     "poor": PaperColours("#a31515", "#fde8e8", "#c62828"),
     "note": PaperColours("#2f4054", "#eaf0f7", "#5b7590"),
+    "not judged": PaperColours("#2f4054", "#eaf0f7", "#5b7590"),
+    "near": PaperColours("#5a4a00", "#fbf6e0", "#b8a040"),
 }
 # How strongly a lift's band is shaded in the timeline chart, by verdict.
-BAND_OPACITY: dict[str, float] = {"good": 0.14, "caution": 0.22, "poor": 0.16}
+BAND_OPACITY: dict[str, float] = {"good": 0.14, "caution": 0.22, "poor": 0.16, "not judged": 0.14}
 
 # -- words and marks
 
-VERDICT_LABEL = {"good": "Good", "caution": "Caution", "poor": "Poor"}
+VERDICT_LABEL = {"good": "Good", "caution": "Caution", "poor": "Poor", "not judged": "Not judged"}
 # A symbol beside the word, so the verdict survives a grey printout and colour blindness.
-VERDICT_MARK = {"good": "✓", "caution": "!", "poor": "✗"}
-VERDICT_ICON = {"good": "✅", "caution": "⚠️", "poor": "⛔"}
-SEVERITY_LABEL = {"ok": "OK", "info": "Note", "caution": "Caution", "poor": "Poor"}
-SEVERITY_ICON = {"poor": "⛔", "caution": "⚠️", "info": "ℹ️", "ok": "✅"}
+VERDICT_MARK = {"good": "✓", "caution": "!", "poor": "✗", "not judged": "?"}
+VERDICT_ICON = {"good": "✅", "caution": "⚠️", "poor": "⛔", "not judged": "❔"}
+SEVERITY_LABEL = {"ok": "OK", "info": "Note", "near": "Near the limit", "caution": "Caution", "poor": "Poor"}
+SEVERITY_ICON = {"poor": "⛔", "caution": "⚠️", "near": "〰️", "info": "ℹ️", "ok": "✅"}
+# What "near the limit" means, wherever a finding carries it.
+NEAR_LIMIT_NOTE = (
+    "Near the limit: the value lies within the measurement's own uncertainty of the threshold, so it does not "
+    "change the verdict on its own."
+)
 STYLE_LABEL = {"stoop": "Stoop", "semi-squat": "Semi-squat", "squat": "Squat", "unknown": "Unknown"}
 
 DISCLAIMER = "Guidance on lifting technique, not a diagnosis or a medical device."
@@ -111,16 +120,20 @@ class Hud:
     last_lift_index: int | None
     last_lift_style: str | None
     message: str = ""  # e.g. framing advice: "Step back: knees and ankles are out of frame"
+    # A cue about what is happening now (a twist in progress), shown at once, before any lift ends.
+    now_cue: str = ""
+    now_severity: str = "ok"
 
     def __post_init__(self) -> None:
         if self.lift_count < 0:
             raise ValueError(f"Hud.lift_count must be >= 0, got {self.lift_count}")
-        for name in ("phase", "cue_severity", "last_verdict", "last_lift_style"):
+        for name in ("phase", "cue_severity", "last_verdict", "last_lift_style", "now_severity"):
             value = getattr(self, name)
             if isinstance(value, Enum):
                 object.__setattr__(self, name, level_name(value))
-        if self.cue_severity not in SEVERITY_RGB:
-            raise ValueError(f"Hud.cue_severity must be one of {list(SEVERITY_RGB)}, got {self.cue_severity!r}")
+        for name in ("cue_severity", "now_severity"):
+            if getattr(self, name) not in SEVERITY_RGB:
+                raise ValueError(f"Hud.{name} must be one of {list(SEVERITY_RGB)}, got {getattr(self, name)!r}")
         if self.last_verdict is not None and self.last_verdict not in VERDICT_RGB:
             raise ValueError(f"Hud.last_verdict must be one of {list(VERDICT_RGB)} or None, got {self.last_verdict!r}")
 

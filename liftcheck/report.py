@@ -25,13 +25,13 @@ from typing import Any
 import numpy as np
 
 from liftcheck import __version__
-from liftcheck.config import DEFAULT_CONFIG, RuleConfig
+from liftcheck.config import DEFAULT_CONFIG, RuleConfig, UncertaintyConfig
 from liftcheck.guidance import ARTICLES, CUES
-from liftcheck.kinematics import RELIABLE_IN_VIEW, Angles, Measure, View, most_common_view
+from liftcheck.kinematics import RELIABLE_IN_VIEW, Angles, Measure, View, most_common_view, uncertainty_deg
 from liftcheck.presentation import REPORT_DISCLAIMER
 from liftcheck.rules import Finding, RepVerdict, Severity, Verdict
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 # -- the per-lift columns, declared once
@@ -99,18 +99,30 @@ def _num(value: float, digits: int = 1) -> float | None:
 
 
 def find_twist_events(
-    angles: Sequence[Angles], lifts: Sequence[RepVerdict] = (), config: RuleConfig = DEFAULT_CONFIG.rules
+    angles: Sequence[Angles],
+    lifts: Sequence[RepVerdict] = (),
+    config: RuleConfig = DEFAULT_CONFIG.rules,
+    uncertainty: UncertaintyConfig = DEFAULT_CONFIG.uncertainty,
 ) -> list[TwistEvent]:
-    """Every twist of at least the warning angle that lasts ``twist_event_min_s``, in time order."""
+    """Every twist of at least the warning angle that lasts ``twist_event_min_s``, in time order.
+
+    A frame whose twist cues disagreed has no twist (NaN) and ends a run. Each event says when
+    it started, peaked and ended, how far and which way, how fast the shoulders turned, whether
+    the trunk was bent at the peak, whether a load was held (after a lift's lowest point; None
+    outside lifts, where liftcheck cannot tell), and whether the camera's view can judge twist.
+    """
     events: list[TwistEvent] = []
     run: list[Angles] = []
 
     def close() -> None:
         if run and run[-1].t_s - run[0].t_s >= config.twist_event_min_s:
             peak = max(run, key=lambda a: abs(a.trunk_twist_deg))
-            in_lift = next((v.rep.index for v in lifts if v.rep.start_s <= peak.t_s <= v.rep.end_s), None)
-            views = [a.view for a in run]
-            view = most_common_view(views)
+            lift = next((v for v in lifts if v.rep.start_s <= peak.t_s <= v.rep.end_s), None)
+            view = most_common_view([a.view for a in run])
+            u = uncertainty_deg(Measure.TRUNK_TWIST, view, uncertainty)
+            times = np.array([a.t_s for a in run])
+            values = np.array([a.trunk_twist_deg for a in run])
+            speed = float(np.max(np.abs(np.diff(values) / np.diff(times)))) if len(run) > 1 else math.nan
             events.append(
                 TwistEvent(
                     start_s=run[0].t_s,
@@ -118,8 +130,13 @@ def find_twist_events(
                     end_s=run[-1].t_s,
                     peak_deg=peak.trunk_twist_deg,
                     bent=bool(peak.trunk_flexion_deg >= config.bent_trunk_deg),
-                    in_lift=in_lift,
+                    in_lift=lift.rep.index if lift else None,
                     reliable=Measure.TRUNK_TWIST in RELIABLE_IN_VIEW[view],
+                    direction="left" if peak.trunk_twist_deg > 0 else "right",
+                    loaded=None if lift is None else bool(peak.t_s >= lift.rep.bottom_s),
+                    peak_speed_deg_s=speed if math.isfinite(speed) else None,
+                    uncertainty_deg=u if math.isfinite(u) else None,
+                    view=view.value,
                 )
             )
         run.clear()
@@ -166,7 +183,6 @@ def frequency_finding(
     )
 
 
-
 # -- the read model: what a saved report says, typed
 #
 # Every field has a default, so a dict missing a key (older, partial or hand-made) still reads,
@@ -198,6 +214,8 @@ _COERCE: dict[str, Any] = {
     "bool": lambda v: None if v is None else bool(v),
     "tuple[str, ...]": lambda v: tuple(str(x) for x in _items(v)),
     "dict[str, int]": lambda v: {str(k): n for k, n in _mapping(v).items() if isinstance(n, int)},
+    "dict[str, float]": lambda v: {str(k): x for k, x in _mapping(v).items() if _number(x) is not None},
+    "bool | None": lambda v: None if v is None else bool(v),
 }
 
 
@@ -240,6 +258,13 @@ class FindingRow:
     # Only an explicit False marks a finding uncertain: older rows without the flag were judged.
     reliable: bool = True
     note: str = ""
+    uncertainty: float | None = None  # ± in ``unit``: how far the value can be off in the lift's view
+    near_limit: bool = False  # within ``uncertainty`` of ``threshold``: shown, does not change the verdict
+
+    @property
+    def graded(self) -> bool:
+        """True for a caution or poor finding: one that counts toward the verdict and the advice."""
+        return self.severity in ("caution", "poor")
 
     def to_dict(self) -> dict[str, object]:
         return _as_dict(self)
@@ -271,13 +296,23 @@ class LiftRow:
     view: str = "unknown"
     reba_trunk: int = 0
     reba_legs: int = 0
-    verdict: str = ""
+    verdict: str = ""  # "good", "caution", "poor" or "not judged"
     cue: str = ""
     findings: tuple[FindingRow, ...] = ()
+    not_judged_reason: str = ""
+    # Per column key, how far the value can be off in this lift's view (± in the column's unit).
+    uncertainty: dict[str, float] = field(default_factory=dict)
+    # The measures (``kinematics.Measure`` values) this lift's view could judge; empty in old reports.
+    judged: tuple[str, ...] = ()
 
     @classmethod
     def from_verdict(cls, v: RepVerdict) -> LiftRow:
         numbers = {c.key: _num(c.value_of(v), c.digits) for c in COLUMNS}
+        spread = {
+            c.key: round(v.measures.uncertainty_of(c.measure), 1)
+            for c in COLUMNS
+            if c.measure is not None and c.unit == "°" and math.isfinite(v.measures.uncertainty_of(c.measure))
+        }
         return cls(
             lift=v.rep.index,
             partial=v.rep.cut_off or "",
@@ -288,6 +323,9 @@ class LiftRow:
             verdict=v.verdict.value,
             cue=v.cue,
             findings=tuple(_read(FindingRow, f.as_dict()) for f in v.findings),
+            not_judged_reason=v.not_judged_reason,
+            uncertainty=spread,
+            judged=tuple(sorted(m.value for m in Measure if v.measures.reliable(m))),
             **numbers,  # type: ignore[arg-type]
         )
 
@@ -308,15 +346,28 @@ class LiftRow:
 
     def uncertain(self, column: Column) -> bool:
         """True when the lift's camera view cannot judge the column's measure, or its finding says so."""
-        view = View(self.view) if self.view in View._value2member_map_ else View.UNKNOWN
-        if column.measure is not None and view is not View.UNKNOWN and column.measure not in RELIABLE_IN_VIEW[view]:
-            return True
+        if column.measure is not None:
+            if self.judged:
+                if column.measure.value not in self.judged:
+                    return True
+            else:  # a report from before the judged list: the view's table
+                view = View(self.view) if self.view in View._value2member_map_ else View.UNKNOWN
+                if view is not View.UNKNOWN and column.measure not in RELIABLE_IN_VIEW[view]:
+                    return True
         return column.rule_id is not None and any(f.rule_id == column.rule_id and not f.reliable for f in self.findings)
+
+    def near_limit(self, column: Column) -> bool:
+        """True when the column's finding lies within the measurement's uncertainty of its limit."""
+        return column.rule_id is not None and any(f.rule_id == column.rule_id and f.near_limit for f in self.findings)
+
+    def spread(self, column: Column) -> float | None:
+        """How far the column's value can be off (±, in its unit), when known."""
+        return self.uncertainty.get(column.key)
 
 
 @dataclass(frozen=True)
 class Advice:
-    """One thing to change, over the session: the most severe cue of a rule and how many lifts had it."""
+    """One thing to change, over the session: one cue and how many lifts (or twists) reached it."""
 
     rule_id: str = ""
     cue: str = ""
@@ -330,24 +381,57 @@ class Advice:
 
 
 @dataclass(frozen=True)
+class TwistSummary:
+    """The session's twists the camera could judge: how many, which way, how far, how fast, bent or loaded."""
+
+    count: int = 0
+    left: int = 0
+    right: int = 0
+    past_limit: int = 0  # past the warning angle by more than the measurement's uncertainty
+    max_deg: float | None = None
+    max_speed_deg_s: float | None = None
+    bent: int = 0
+    loaded: int = 0
+    outside_lifts: int = 0
+    per_minute: float | None = None
+    uncertain: int = 0  # twists seen only from a view that cannot judge them (not counted above)
+
+    def to_dict(self) -> dict[str, object]:
+        return _as_dict(self)
+
+
+@dataclass(frozen=True)
 class Summary:
-    """The session in a few numbers: lifts, styles and verdicts counted, the worst lift, the advice."""
+    """The session in a few numbers: lifts, styles and verdicts counted, the worst lift, the advice.
+
+    ``verdicts`` and ``judged`` count the complete lifts only: a lift cut off by the start or end
+    of the video (``partial_lifts`` of ``lift_count``) is listed but never counted or headlined.
+    """
 
     lift_count: int = 0
     partial_lifts: int = 0
     styles: dict[str, int] = field(default_factory=dict)
-    verdicts: dict[str, int] = field(default_factory=dict)  # "good", "caution", "poor" -> count
+    verdicts: dict[str, int] = field(default_factory=dict)  # "good", "caution", "poor", "not judged" -> count
+    # Per measure (``kinematics.Measure`` values), how many complete lifts the view could judge it on.
+    judged: dict[str, int] = field(default_factory=dict)
     worst_lift: int | None = None
     lifts_per_minute: float | None = None
     headline: str = ""
     advice: tuple[Advice, ...] = ()
     twist_events: int = 0
+    twists: TwistSummary = field(default_factory=TwistSummary)
+
+    @property
+    def counted_lifts(self) -> int:
+        """The complete lifts, the ones the verdict counts are over."""
+        return self.lift_count - self.partial_lifts
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], lifts: Sequence[LiftRow]) -> Summary:
         """Counts the summary lacks (older or partial dicts) are counted from ``lifts``."""
         saved = _COERCE["dict[str, int]"](data.get("verdicts"))
-        verdicts = {v.value: saved.get(v.value, sum(1 for row in lifts if row.verdict == v.value)) for v in Verdict}
+        complete = [row for row in lifts if not row.partial]
+        verdicts = {v.value: saved.get(v.value, sum(1 for row in complete if row.verdict == v.value)) for v in Verdict}
         advice = tuple(_read(Advice, a) for a in _items(data.get("advice")) if isinstance(a, Mapping))
         count, partial = (_COERCE["int"](data.get(k)) for k in ("lift_count", "partial_lifts"))
         return _read(  # type: ignore[no-any-return]
@@ -357,10 +441,13 @@ class Summary:
             advice=advice,
             lift_count=len(lifts) if count is None else count,
             partial_lifts=sum(1 for row in lifts if row.partial) if partial is None else partial,
+            twists=_read(TwistSummary, _mapping(data.get("twists"))),
         )
 
     def to_dict(self) -> dict[str, object]:
-        return _as_dict(self)
+        out = _as_dict(self)
+        out["twists"] = self.twists.to_dict()
+        return out
 
 
 @dataclass(frozen=True)
@@ -374,16 +461,29 @@ class TwistEvent:
     bent: bool = False  # the trunk was flexed past the neutral band at the peak
     in_lift: int | None = None  # the lift it happened in, if any
     reliable: bool = False  # the camera view can judge twist
+    direction: str = ""  # "left" or "right": the way the shoulders turned, for the person
+    loaded: bool | None = None  # holding the load (after a lift's lowest point); None: cannot tell
+    peak_speed_deg_s: float | None = None  # how fast the shoulders turned against the hips, at most
+    uncertainty_deg: float | None = None  # ± for twist in this view
+    view: str = ""
 
     @property
-    def direction(self) -> str:
+    def turn_direction(self) -> str:
+        """The way the shoulders turned, for the person: "left" or "right" ("" when not known)."""
+        if self.direction:
+            return self.direction
         if self.peak_deg is None:
-            return "—"
-        return "shoulders to the left" if self.peak_deg > 0 else "shoulders to the right"
+            return ""
+        return "left" if self.peak_deg > 0 else "right"
+
+    @property
+    def direction_words(self) -> str:
+        turn = self.turn_direction
+        return f"shoulders to the {turn}" if turn else "—"
 
     def to_dict(self) -> dict[str, object]:
-        """Times to the millisecond, the angle to a tenth of a degree."""
-        rounded = {"start_s": 3, "peak_s": 3, "end_s": 3, "peak_deg": 1}
+        """Times to the millisecond, angles and speeds to a tenth."""
+        rounded = {"start_s": 3, "peak_s": 3, "end_s": 3, "peak_deg": 1, "peak_speed_deg_s": 0, "uncertainty_deg": 1}
         return {
             k: round(v, rounded[k]) if k in rounded and isinstance(v, float) else v for k, v in _as_dict(self).items()
         }
@@ -419,8 +519,17 @@ def _upgrade(data: Mapping[str, Any]) -> Mapping[str, Any]:
     return data
 
 
+def _v1_to_v2(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Version 2 added, all optional: per-lift uncertainty, judged measures and "not judged" verdicts;
+    per-finding uncertainty and near-limit flags; richer twist events and a twist summary; gaps.
+    A version-1 report has none of them, and reads with their defaults; it had no "not judged" lifts."""
+    out = dict(data)
+    out["schema_version"] = 2
+    return out
+
+
 # _UPGRADES[v] turns a version-v report dict into a version v + 1 one.
-_UPGRADES: dict[int, Any] = {}
+_UPGRADES: dict[int, Any] = {1: _v1_to_v2}
 
 
 @dataclass(frozen=True, eq=False)
@@ -447,6 +556,8 @@ class ReportView:
     articles: tuple[ArticleRef, ...] = ()
     disclaimer: str = REPORT_DISCLAIMER
     timeline: dict[str, np.ndarray] | None = None
+    # Frames in which a measure was blanked because no body could reach the value, per measure.
+    gaps: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ReportView:
@@ -484,9 +595,9 @@ class ReportView:
 
     @property
     def share_good(self) -> float | None:
-        """Good lifts / all lifts, 0..1; None without lifts."""
-        count = self.summary.lift_count
-        return self.summary.verdicts["good"] / count if count else None
+        """Good lifts / complete lifts, 0..1; None without complete lifts."""
+        count = self.summary.counted_lifts
+        return self.summary.verdicts["good"] / count if count > 0 else None
 
     @property
     def peak_trunk_flexion_deg(self) -> float | None:
@@ -495,8 +606,9 @@ class ReportView:
 
     @property
     def peak_twist_deg(self) -> float | None:
-        """The largest twist either way: a signed value must not hide a large turn to the right."""
+        """The largest twist either way, in a lift or a judged twist event (a session of twists has no lifts)."""
         values = [abs(row.peak_twist_deg) for row in self.lifts if row.peak_twist_deg is not None]
+        values += [abs(e.peak_deg) for e in self.twist_events if e.reliable and e.peak_deg is not None]
         return float(max(values)) if values else None
 
     def uncertain_notes(self) -> dict[str, str]:
@@ -542,13 +654,25 @@ class Report:
     timeline: dict[str, np.ndarray]  # t_s and per-frame angles, each (frames,)
     warnings: tuple[str, ...] = field(default_factory=tuple)
     thumbnails: dict[int, bytes] = field(default_factory=dict)  # lift index -> JPEG of its worst moment
+    gaps: dict[str, int] = field(default_factory=dict)  # per measure: frames blanked as implausible
+    config: RuleConfig = DEFAULT_CONFIG.rules
 
     # -- summary
 
     @property
+    def complete_lifts(self) -> tuple[RepVerdict, ...]:
+        """The lifts the counts, the headline and the advice are about: partial ones are only listed."""
+        return tuple(v for v in self.lifts if not v.rep.partial)
+
+    @property
     def verdict_counts(self) -> dict[str, int]:
-        counts = Counter(v.verdict.value for v in self.lifts)
+        counts = Counter(v.verdict.value for v in self.complete_lifts)
         return {v.value: counts.get(v.value, 0) for v in Verdict}
+
+    @property
+    def judged_counts(self) -> dict[str, int]:
+        """Per measure, how many complete lifts the camera's view could judge it on."""
+        return {m.value: sum(1 for v in self.complete_lifts if v.measures.reliable(m)) for m in Measure}
 
     @property
     def style_counts(self) -> dict[str, int]:
@@ -556,52 +680,120 @@ class Report:
 
     @property
     def worst_lift(self) -> RepVerdict | None:
-        if not self.lifts:
+        lifts = self.complete_lifts or self.lifts
+        if not lifts:
             return None
-        return max(
-            self.lifts,
-            key=lambda v: (
-                {"good": 0, "caution": 1, "poor": 2}[v.verdict.value],
-                np.nan_to_num(v.measures.peak_trunk_flexion_deg),
-            ),
+        return max(lifts, key=lambda v: (v.verdict.rank, np.nan_to_num(v.measures.peak_trunk_flexion_deg)))
+
+    def twist_summary(self) -> TwistSummary:
+        judged = [e for e in self.twist_events if e.reliable and e.peak_deg is not None]
+        past = sum(
+            1 for e in judged if abs(e.peak_deg or 0.0) >= self.config.twist_warn_deg + (e.uncertainty_deg or 0.0)
+        )
+        speeds = [e.peak_speed_deg_s for e in judged if e.peak_speed_deg_s is not None]
+        return TwistSummary(
+            count=len(judged),
+            left=sum(1 for e in judged if e.turn_direction == "left"),
+            right=sum(1 for e in judged if e.turn_direction == "right"),
+            past_limit=past,
+            max_deg=_num(max(abs(e.peak_deg or 0.0) for e in judged)) if judged else None,
+            max_speed_deg_s=_num(max(speeds), 0) if speeds else None,
+            bent=sum(1 for e in judged if e.bent),
+            loaded=sum(1 for e in judged if e.loaded),
+            outside_lifts=sum(1 for e in judged if e.in_lift is None),
+            per_minute=_num(len(judged) / self.duration_s * 60.0) if judged and self.duration_s > 0 else None,
+            uncertain=sum(1 for e in self.twist_events if not e.reliable),
         )
 
     def _advice(self) -> tuple[Advice, ...]:
-        """The distinct things to change, most important first (most severe, then most frequent)."""
-        tally: dict[str, list[Finding]] = {}
-        for v in self.lifts:
+        """The distinct things to change, most important first (most severe, then most frequent).
+
+        One line per cue ("keep your chest up" past 60°, "chest up, hips down" from 20°), each
+        counting only the complete lifts whose finding reached it: a near-limit or uncertain
+        finding is not advice, and a partial lift is not counted. In a session of twists without
+        lifts, the twists the camera could judge give the twisting advice.
+        """
+        tally: dict[tuple[str, str], list[Finding]] = {}
+        for v in self.complete_lifts:
             for f in v.findings:
                 if f.severity.rank > 0:
-                    tally.setdefault(f.rule_id, []).append(f)
+                    tally.setdefault((f.rule_id, f.cue), []).append(f)
         for f in self.session_findings:
-            tally.setdefault(f.rule_id, []).append(f)
+            tally.setdefault((f.rule_id, f.cue), []).append(f)
         ranked = sorted(tally.values(), key=lambda fs: (max(f.severity.rank for f in fs), len(fs)), reverse=True)
-        advice = []
-        for fs in ranked:
-            # Speak with the most severe instance: "keep your chest up", not the moderate cue.
-            worst = max(fs, key=lambda f: f.severity.rank)
-            advice.append(
-                Advice(
-                    rule_id=worst.rule_id,
-                    cue=worst.cue,
-                    advice=worst.advice,
-                    lifts=len(fs),
-                    severity=worst.severity.value,
-                    articles=tuple(ARTICLES[a].citation for a in worst.articles),
-                )
+        advice = [
+            Advice(
+                rule_id=fs[0].rule_id,
+                cue=fs[0].cue,
+                advice=fs[0].advice,
+                lifts=len(fs),
+                severity=max(fs, key=lambda f: f.severity.rank).severity.value,
+                articles=tuple(ARTICLES[a].citation for a in fs[0].articles),
             )
+            for fs in ranked
+        ]
+        if not self.lifts:
+            advice += self._twist_advice()
         return tuple(advice)
 
+    def _twist_advice(self) -> list[Advice]:
+        twists = self.twist_summary()
+        if twists.past_limit == 0:
+            return []
+        severe = any(
+            abs(e.peak_deg or 0.0) >= self.config.twist_severe_deg + (e.uncertainty_deg or 0.0)
+            for e in self.twist_events
+            if e.reliable
+        )
+        cue = CUES["twist_session"]
+        return [
+            Advice(
+                rule_id="trunk_twist",
+                cue=cue.short,
+                advice=cue.advice,
+                lifts=twists.past_limit,
+                severity="poor" if severe else "caution",
+                articles=tuple(ARTICLES[a].citation for a in cue.articles),
+            )
+        ]
+
     def headline(self) -> str:
-        n = len(self.lifts)
-        if n == 0:
-            return "No lifts found: stand in full view, bend down to the load and stand back up."
+        complete, partial = len(self.complete_lifts), len(self.lifts) - len(self.complete_lifts)
+        if not self.lifts:
+            return (
+                self._twist_headline() or "No lifts found: stand in full view, bend down to the load and stand back up."
+            )
         counts = self.verdict_counts
-        parts = f"{n} lift{'s' if n != 1 else ''}: {counts['good']} good, {counts['caution']} caution, "
-        parts += f"{counts['poor']} poor."
+        parts = f"{complete} lift{'s' if complete != 1 else ''}: {counts['good']} good, {counts['caution']} caution, "
+        parts += f"{counts['poor']} poor"
+        if counts[Verdict.NOT_JUDGED.value]:
+            parts += f", {counts[Verdict.NOT_JUDGED.value]} not judged"
+        parts += "."
+        if partial:
+            parts += f" ({partial} more cut off by the start or end of the video, not counted.)"
         advice = self._advice()
-        first = f" First thing to change: {advice[0].cue.lower()}." if advice else " Keep lifting like this."
+        if advice:
+            first = f" First thing to change: {advice[0].cue.lower()}."
+        elif counts[Verdict.NOT_JUDGED.value] == complete and complete:
+            first = " Film from the side or at 45° to have the bend judged."
+        else:
+            first = " Keep lifting like this."
         return parts + first
+
+    def _twist_headline(self) -> str:
+        twists = self.twist_summary()
+        if twists.count == 0:
+            return ""
+        ways = ", ".join(f"{n} to the {side}" for side, n in (("left", twists.left), ("right", twists.right)) if n)
+        plural = "s" if twists.count != 1 else ""
+        text = f"No lifts; {twists.count} trunk twist{plural} ({ways}), up to {twists.max_deg or 0:.0f}°"
+        if twists.bent:
+            text += f", {twists.bent} while bent forward"
+        text += "."
+        advice = self._twist_advice()
+        if advice:
+            return text + f" First thing to change: {advice[0].cue.lower()}."
+        return text + f" None went clearly past the {self.config.twist_warn_deg:.0f}° limit."
 
     def summary(self) -> Summary:
         worst = self.worst_lift
@@ -610,11 +802,13 @@ class Report:
             partial_lifts=sum(1 for v in self.lifts if v.rep.partial),
             styles=self.style_counts,
             verdicts=self.verdict_counts,
+            judged=self.judged_counts,
             worst_lift=worst.rep.index if worst else None,
             lifts_per_minute=_num(self.lifts_per_minute),
             headline=self.headline(),
             advice=self._advice(),
             twist_events=len(self.twist_events),
+            twists=self.twist_summary(),
         )
 
     # -- serialisation
@@ -634,6 +828,7 @@ class Report:
             "session_findings": [f.as_dict() for f in self.session_findings],
             "twist_events": [e.to_dict() for e in self.twist_events],
             "warnings": list(self.warnings),
+            "gaps": dict(self.gaps),
             "articles": {
                 a.id: {"title": a.title, "publisher": a.publisher, "point": a.point} for a in ARTICLES.values()
             },
@@ -666,6 +861,53 @@ TIMELINE_FIELDS = (
 )
 
 
+_GAP_WORDS = {
+    "trunk_flexion_deg": "trunk flexion",
+    "knee_flexion_deg": "knee flexion",
+    "knee_flexion_left_deg": "left knee",
+    "knee_flexion_right_deg": "right knee",
+    "hip_flexion_deg": "hip flexion",
+    "trunk_twist_deg": "twist",
+    "side_bend_deg": "side bend",
+    "trunk_speed_deg_s": "trunk speed",
+}
+# The twist gap that is not an impossible value: the two twist cues disagreed.
+TWIST_CUES_DISAGREE = "trunk_twist_deg (cues disagree)"
+
+
+def count_gaps(angles: Sequence[Angles]) -> dict[str, int]:
+    """Per measure, the frames with a person in which it was blanked: a value no body can reach, or (twist)
+    its two cues disagreeing."""
+    gaps: Counter[str] = Counter()
+    for a in angles:
+        if not a.seen:
+            continue
+        gaps.update(a.implausible)
+        if not a.twist_cues_agree:
+            gaps[TWIST_CUES_DISAGREE] += 1
+    return dict(sorted(gaps.items()))
+
+
+def gap_warning(gaps: Mapping[str, int], frames_with_person: int) -> str:
+    """One sentence on what could not be measured and why; "" when everything was."""
+    if not gaps or frames_with_person <= 0:
+        return ""
+    parts = []
+    for name, n in gaps.items():
+        share = 100.0 * n / frames_with_person
+        if name == TWIST_CUES_DISAGREE:
+            parts.append(f"twist in {share:.0f}% (its two cues, depth and foreshortening, disagreed)")
+        elif name != "knee_flexion_left_deg" and name != "knee_flexion_right_deg":
+            parts.append(f"{_GAP_WORDS.get(name, name)} in {share:.0f}% (a value no body can reach)")
+    if not parts:
+        return ""
+    return (
+        "Part of the video could not be measured, and is left out rather than guessed: "
+        + "; ".join(parts)
+        + " of the frames with a person."
+    )
+
+
 def build_report(
     source: str,
     angles: Sequence[Angles],
@@ -676,9 +918,11 @@ def build_report(
     warnings: Sequence[str] = (),
     thumbnails: dict[int, bytes] | None = None,
     config: RuleConfig = DEFAULT_CONFIG.rules,
+    uncertainty: UncertaintyConfig = DEFAULT_CONFIG.uncertainty,
 ) -> Report:
     """Assemble the report from the per-frame angles and the judged lifts."""
-    per_minute, freq = frequency_finding(lifts, duration_s, config)
+    complete = [v for v in lifts if not v.rep.partial]
+    per_minute, freq = frequency_finding(complete, duration_s, config)
     views: list[View] = [a.view for a in angles if a.seen and a.view is not View.UNKNOWN]
     view = most_common_view(views)
     timeline = {name: np.array([getattr(a, name) for a in angles], dtype=float) for name in TIMELINE_FIELDS}
@@ -690,6 +934,10 @@ def build_report(
         notes.append(
             f"The person was seen in only {100 * seen / len(angles):.0f}% of the frames; lifts out of view are missed."
         )
+    gaps = count_gaps(angles)
+    gap_note = gap_warning(gaps, seen)
+    if gap_note:
+        notes.append(gap_note)
     return Report(
         source=source,
         duration_s=duration_s,
@@ -697,11 +945,13 @@ def build_report(
         frames_with_person=seen,
         settings=dict(settings),
         lifts=tuple(lifts),
-        twist_events=tuple(find_twist_events(angles, lifts, config)),
+        twist_events=tuple(find_twist_events(angles, lifts, config, uncertainty)),
         lifts_per_minute=per_minute,
         session_findings=(freq,) if freq else (),
         view=view,
         timeline=timeline,
         warnings=tuple(notes),
         thumbnails=dict(thumbnails or {}),
+        gaps=gaps,
+        config=config,
     )

@@ -8,33 +8,41 @@ one function and one entry. Thresholds come from ``config.RuleConfig``.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 
 import numpy as np
 
-from liftcheck.config import DEFAULT_CONFIG, RuleConfig
+from liftcheck.config import DEFAULT_CONFIG, RuleConfig, UncertaintyConfig
 from liftcheck.guidance import CUES
-from liftcheck.kinematics import Measure, View, most_common_view
+from liftcheck.kinematics import Measure, View, judged_in_view, most_common_view, uncertainty_deg
 from liftcheck.reps import Rep
 
 
 class Severity(str, Enum):
     OK = "ok"
     INFO = "info"  # worth knowing, not graded (e.g. a measure the view cannot judge)
+    NEAR = "near"  # within the measurement's uncertainty of the caution limit: shown, not graded
     CAUTION = "caution"
     POOR = "poor"
 
     @property
     def rank(self) -> int:
-        return {"ok": 0, "info": 0, "caution": 1, "poor": 2}[self.value]
+        return {"ok": 0, "info": 0, "near": 0, "caution": 1, "poor": 2}[self.value]
 
 
 class Verdict(str, Enum):
     GOOD = "good"
     CAUTION = "caution"
     POOR = "poor"
+    # The lift's main measure (forward bend) cannot be judged from this view, and nothing else was found.
+    NOT_JUDGED = "not judged"
+
+    @property
+    def rank(self) -> int:
+        """Worse verdicts rank higher; "not judged" sits between good and caution (it is not a pass)."""
+        return {"good": 0, "not judged": 1, "caution": 2, "poor": 3}[self.value]
 
 
 class Style(str, Enum):
@@ -60,6 +68,10 @@ class Finding:
     standard: str  # where the threshold comes from
     reliable: bool = True
     note: str = ""  # e.g. why the view makes this uncertain
+    # How far the value can be off in this view (± in ``unit``), and whether it lies within that of
+    # ``threshold`` ("near the limit": it does not change the verdict on its own).
+    uncertainty: float = math.nan
+    near_limit: bool = False
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -68,6 +80,8 @@ class Finding:
             "value": _finite_or_none(self.value),
             "unit": self.unit,
             "threshold": self.threshold,
+            "uncertainty": _finite_or_none(self.uncertainty),
+            "near_limit": self.near_limit,
             "severity": self.severity.value,
             "cue": self.cue,
             "advice": self.advice,
@@ -95,11 +109,22 @@ class LiftMeasures:
     depth: float  # peak lowering, 0..1
     view: View
     cut_off: str
+    # How far each measure can be off in this lift's view (± degrees), and which ones the view can judge;
+    # left out, both come from the view and the default table (``config.UncertaintyConfig``).
+    uncertainty: Mapping[Measure, float] | None = None
+    judged: frozenset[Measure] | None = None
+
+    def __post_init__(self) -> None:
+        if self.uncertainty is None:
+            object.__setattr__(self, "uncertainty", {m: uncertainty_deg(m, self.view) for m in Measure})
+        if self.judged is None:
+            object.__setattr__(self, "judged", judged_in_view(self.view))
 
     def reliable(self, measure: Measure) -> bool:
-        from liftcheck.kinematics import RELIABLE_IN_VIEW
+        return measure in (self.judged or ())
 
-        return measure in RELIABLE_IN_VIEW[self.view]
+    def uncertainty_of(self, measure: Measure) -> float:
+        return float((self.uncertainty or {}).get(measure, math.nan))
 
 
 @dataclass(frozen=True)
@@ -110,8 +135,9 @@ class RepVerdict:
     measures: LiftMeasures
     findings: tuple[Finding, ...]
     verdict: Verdict
-    reba_trunk: int  # 1..5
-    reba_legs: int  # 1..3
+    reba_trunk: int  # 1..5, 0 when the trunk was not measured
+    reba_legs: int  # 1..3, 0 when the knees were not measured
+    not_judged_reason: str = ""  # why the verdict is "not judged", in words a user can act on
 
     @property
     def main_finding(self) -> Finding | None:
@@ -172,8 +198,10 @@ def classify_style(knee_deg: float, trunk_deg: float, config: RuleConfig = DEFAU
     return Style.SEMI_SQUAT
 
 
-def measure_lift(rep: Rep, config: RuleConfig = DEFAULT_CONFIG.rules) -> LiftMeasures:
-    """Everything the rules need from one lift's angle traces."""
+def measure_lift(
+    rep: Rep, config: RuleConfig = DEFAULT_CONFIG.rules, uncertainty: UncertaintyConfig = DEFAULT_CONFIG.uncertainty
+) -> LiftMeasures:
+    """Everything the rules need from one lift's angle traces (implausible values are gaps already)."""
     t = rep.times_s
     lowering = rep.trace("lowering")
     trunk = rep.trace("trunk_flexion_deg")
@@ -181,6 +209,7 @@ def measure_lift(rep: Rep, config: RuleConfig = DEFAULT_CONFIG.rules) -> LiftMea
     hip = rep.trace("hip_flexion_deg")
     twist = rep.trace("trunk_twist_deg")
     side = rep.trace("side_bend_deg")
+    speeds = rep.trace("trunk_speed_deg_s")
     depth = float(np.nanmax(lowering)) if np.isfinite(lowering).any() else math.nan
     # The bottom is a phase, not a frame: take the median over the frames near full depth.
     near_bottom = np.isfinite(lowering) & (lowering >= depth - 0.03) if math.isfinite(depth) else np.zeros(len(t), bool)
@@ -192,10 +221,9 @@ def measure_lift(rep: Rep, config: RuleConfig = DEFAULT_CONFIG.rules) -> LiftMea
     loaded = (np.arange(len(t)) >= bottom_i) | (np.nan_to_num(trunk) >= config.bent_trunk_deg)
     peak_twist, twist_i = _nanmax_abs(np.where(loaded, twist, np.nan))
     peak_side, _ = _nanmax_abs(np.where(loaded, side, np.nan))
-    speed = math.nan
+    # Each frame's speed is over 0.1 s and already blanked where no body could move that fast.
+    speed, _ = _nanmax_abs(speeds)
     finite = np.isfinite(trunk)
-    if finite.sum() >= 3:
-        speed = float(np.nanmax(np.abs(np.gradient(trunk[finite], t[finite]))))
     views = [a.view for a in rep.frames if a.seen]
     view = most_common_view(views)
     return LiftMeasures(
@@ -212,6 +240,8 @@ def measure_lift(rep: Rep, config: RuleConfig = DEFAULT_CONFIG.rules) -> LiftMea
         depth=depth,
         view=view,
         cut_off=rep.cut_off,
+        uncertainty={m: uncertainty_deg(m, view, uncertainty) for m in Measure},
+        judged=judged_in_view(view, uncertainty),
     )
 
 
@@ -242,13 +272,26 @@ def _graded(
     measures: LiftMeasures,
     measure: Measure,
     unit: str = "°",
+    uncertainty: float | None = None,
 ) -> Finding | None:
-    """A finding when ``value`` reaches ``warn`` (caution) or ``severe`` (poor); INFO when ``measure`` is
-    uncertain in the lift's view."""
-    if not math.isfinite(value) or value < warn:
+    """A finding graded against ``warn`` (caution) and ``severe`` (poor), allowing for the measurement's error.
+
+    With u the uncertainty (± in ``unit``; the lift's view's, unless given): below warn − u nothing;
+    within u of warn "near the limit" (shown, not graded); up to severe + u caution (near the poor
+    limit within u of severe); past severe + u poor. So a value that differs from another by less
+    than the measurement's own error never flips the verdict on its own. A measure the view cannot
+    judge is INFO whatever its value.
+    """
+    u = measures.uncertainty_of(measure) if uncertainty is None else uncertainty
+    u = u if math.isfinite(u) else 0.0
+    if not math.isfinite(value) or value < warn - u:
         return None
-    severity = Severity.POOR if value >= severe else Severity.CAUTION
-    threshold = severe if severity is Severity.POOR else warn
+    if value < warn + u:
+        severity, threshold, near = Severity.NEAR, warn, True
+    elif value < severe + u:
+        severity, threshold, near = Severity.CAUTION, (severe if value >= severe - u else warn), value >= severe - u
+    else:
+        severity, threshold, near = Severity.POOR, severe, False
     cue = CUES[cue_key]
     reliable = measures.reliable(measure)
     return Finding(
@@ -264,22 +307,28 @@ def _graded(
         standard=standard,
         reliable=reliable,
         note="" if reliable else _VIEW_NOTE.get(measure, "The camera view makes this uncertain."),
+        uncertainty=u,
+        near_limit=near,
     )
 
 
 def rule_style(m: LiftMeasures, c: RuleConfig) -> Finding | None:
-    """Stooping (straight legs, bending at the waist) gets the knees cue."""
+    """Stooping (straight legs, bending at the waist) gets the knees cue; near the stoop limit it is only shown."""
     if m.style is not Style.STOOP:
         return None
     cue = CUES["stoop"]
     reliable = m.reliable(Measure.KNEE_FLEXION)
+    u = m.uncertainty_of(Measure.KNEE_FLEXION)
+    u = u if math.isfinite(u) else 0.0
+    near = m.knee_flexion_at_bottom_deg > c.stoop_max_knee_deg - u
+    severity = Severity.NEAR if near else Severity.CAUTION
     return Finding(
         rule_id="stoop_lift",
         title="Bent at the waist, not the knees",
         value=m.knee_flexion_at_bottom_deg,
         unit="° knee flexion",
         threshold=c.stoop_max_knee_deg,
-        severity=Severity.CAUTION if reliable else Severity.INFO,
+        severity=severity if reliable else Severity.INFO,
         cue=cue.short,
         advice=cue.advice,
         articles=cue.articles,
@@ -287,13 +336,17 @@ def rule_style(m: LiftMeasures, c: RuleConfig) -> Finding | None:
         "Stoop–Squat-Index after Schmid 2022",
         reliable=reliable,
         note="" if reliable else _VIEW_NOTE[Measure.KNEE_FLEXION],
+        uncertainty=u,
+        near_limit=near,
     )
 
 
 def rule_trunk_flexion(m: LiftMeasures, c: RuleConfig) -> Finding | None:
     """Peak forward bend of the trunk, graded by the REBA / ISO 11226 bands."""
     value = m.peak_trunk_flexion_deg
-    severe = math.isfinite(value) and value >= c.trunk_severe_deg
+    u = m.uncertainty_of(Measure.TRUNK_FLEXION)
+    # "Far forward" (and its cue) only for a bend past 60° by more than the measurement's error.
+    severe = math.isfinite(value) and value >= c.trunk_severe_deg + (u if math.isfinite(u) else 0.0)
     return _graded(
         rule_id="trunk_flexion",
         title="Trunk bent far forward" if severe else "Trunk bent forward",
@@ -338,12 +391,15 @@ def rule_side_bend(m: LiftMeasures, c: RuleConfig) -> Finding | None:
     )
 
 
-def rule_jerk(m: LiftMeasures, c: RuleConfig) -> Finding | None:
+def rule_jerk(
+    m: LiftMeasures, c: RuleConfig, uncertainty: UncertaintyConfig = DEFAULT_CONFIG.uncertainty
+) -> Finding | None:
     """A sudden, fast trunk movement."""
+    value = m.peak_trunk_speed_deg_s
     return _graded(
         rule_id="sudden_movement",
         title="Sudden, jerky movement",
-        value=m.peak_trunk_speed_deg_s,
+        value=value,
         warn=c.jerk_warn_deg_s,
         severe=c.jerk_severe_deg_s,
         cue_key="jerk",
@@ -351,6 +407,7 @@ def rule_jerk(m: LiftMeasures, c: RuleConfig) -> Finding | None:
         measures=m,
         measure=Measure.TRUNK_FLEXION,
         unit="°/s",
+        uncertainty=uncertainty.trunk_speed_rel * value if math.isfinite(value) else 0.0,
     )
 
 
@@ -385,13 +442,38 @@ def reba_leg_score(knee_deg: float, config: RuleConfig = DEFAULT_CONFIG.rules) -
     return 1
 
 
-def judge(rep: Rep, config: RuleConfig = DEFAULT_CONFIG.rules, rules: tuple[Rule, ...] = RULES) -> RepVerdict:
-    """Measure a lift, run every rule on it, and give the overall verdict."""
-    measures = measure_lift(rep, config)
+_NOT_JUDGED = {
+    View.FRONT: "not judged for forward bend from this view: seen from the front, the bend rests on the model's "
+    "depth guess. Film from the side or at 45°.",
+    View.UNKNOWN: "not judged: the camera view could not be told. Film the whole body from the side or at 45°.",
+}
+
+
+def judge(
+    rep: Rep,
+    config: RuleConfig = DEFAULT_CONFIG.rules,
+    rules: tuple[Rule, ...] = RULES,
+    uncertainty: UncertaintyConfig = DEFAULT_CONFIG.uncertainty,
+) -> RepVerdict:
+    """Measure a lift, run every rule on it, and give the overall verdict.
+
+    A lift with a caution or poor finding gets that verdict. Otherwise, when its main measure
+    (the trunk's forward bend) could not be judged (the view cannot, or the trunk was not seen),
+    the verdict is "not judged", with the reason; never "good".
+    """
+    measures = measure_lift(rep, config, uncertainty)
     findings = tuple(f for rule in rules if (f := rule(measures, config)) is not None)
     worst = max((f.severity.rank for f in findings), default=0)
     verdict = (Verdict.GOOD, Verdict.CAUTION, Verdict.POOR)[worst]
-    twisted = any(f.rule_id in ("trunk_twist", "side_bend") and f.reliable for f in findings)
+    reason = ""
+    if verdict is Verdict.GOOD:
+        if not math.isfinite(measures.peak_trunk_flexion_deg):
+            reason = "not judged: the trunk was not seen during this lift. Film the whole body."
+        elif not measures.reliable(Measure.TRUNK_FLEXION):
+            reason = _NOT_JUDGED.get(measures.view, _NOT_JUDGED[View.UNKNOWN])
+        if reason:
+            verdict = Verdict.NOT_JUDGED
+    twisted = any(f.rule_id in ("trunk_twist", "side_bend") and f.reliable and f.severity.rank > 0 for f in findings)
     return RepVerdict(
         rep=rep,
         measures=measures,
@@ -399,4 +481,5 @@ def judge(rep: Rep, config: RuleConfig = DEFAULT_CONFIG.rules, rules: tuple[Rule
         verdict=verdict,
         reba_trunk=reba_trunk_score(measures.peak_trunk_flexion_deg, twisted, config),
         reba_legs=reba_leg_score(measures.knee_flexion_at_bottom_deg, config),
+        not_judged_reason=reason,
     )

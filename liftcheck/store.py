@@ -14,13 +14,14 @@ Integrity: WAL journal and a busy timeout so two processes can save at once; eve
 no earlier session is touched; the schema version lives in ``PRAGMA user_version`` and a file
 from a newer liftcheck, or a file that is not ours, is refused and left as it is.
 
-Schema (version 1)::
+Schema (version 2)::
 
     sessions(id INTEGER PRIMARY KEY AUTOINCREMENT, created_utc TEXT, source_name TEXT,
              source_kind TEXT CHECK IN ('upload','live','sample'), settings_json TEXT,
              report_schema_version INTEGER, lift_count INTEGER, good INTEGER, caution INTEGER,
              poor INTEGER, share_good REAL NULL, peak_trunk_flexion_deg REAL NULL,
-             peak_twist_deg REAL NULL, duration_s REAL NULL, report_zlib BLOB)
+             peak_twist_deg REAL NULL, duration_s REAL NULL, report_zlib BLOB,
+             not_judged INTEGER DEFAULT 0, twists INTEGER DEFAULT 0)  -- the last two from version 2
     thumbnails(session_id → sessions ON DELETE CASCADE, lift INTEGER, jpeg BLOB, PK(session_id, lift))
     videos(session_id PK → sessions ON DELETE CASCADE, data BLOB)
 """
@@ -96,11 +97,13 @@ class SessionRow:
     good: int
     caution: int
     poor: int
-    share_good: float | None  # good / lift_count, 0..1; None when there were no lifts
+    share_good: float | None  # good / complete lifts, 0..1; None when there were none
     peak_trunk_flexion_deg: float | None  # max over the lifts
-    peak_twist_deg: float | None  # max |twist| over the lifts
+    peak_twist_deg: float | None  # max |twist| over the lifts and the judged twist events
     duration_s: float | None
     has_video: bool
+    not_judged: int = 0  # complete lifts the camera's view could not judge
+    twists: int = 0  # twist events the view could judge
 
     @property
     def created(self) -> datetime:
@@ -164,9 +167,15 @@ def _migrate_0_to_1(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+def _migrate_1_to_2(conn: sqlite3.Connection) -> None:
+    # Report schema 2: lifts the view could not judge, and sessions of twists without lifts.
+    conn.execute("ALTER TABLE sessions ADD COLUMN not_judged INTEGER NOT NULL DEFAULT 0")
+    conn.execute("ALTER TABLE sessions ADD COLUMN twists INTEGER NOT NULL DEFAULT 0")
+
+
 # MIGRATIONS[i] takes the schema from version i to i + 1, inside the caller's transaction.
 # To change the schema: append a function here; never edit one that has shipped.
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_0_to_1,)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_0_to_1, _migrate_1_to_2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -201,9 +210,14 @@ def _summary_columns(report: dict[str, object]) -> dict[str, object]:
     from liftcheck.report import ReportView
 
     view = ReportView.from_dict(report)
+    verdicts = view.summary.verdicts
     return {
         "lift_count": view.summary.lift_count,
-        **view.summary.verdicts,
+        "good": verdicts.get("good", 0),
+        "caution": verdicts.get("caution", 0),
+        "poor": verdicts.get("poor", 0),
+        "not_judged": verdicts.get("not judged", 0),
+        "twists": view.summary.twists.count,
         "share_good": view.share_good,
         "peak_trunk_flexion_deg": view.peak_trunk_flexion_deg,
         "peak_twist_deg": view.peak_twist_deg,
@@ -262,12 +276,12 @@ def _check_session(
 _ROW_COLUMNS = (
     "id, created_utc, source_name, source_kind, lift_count, good, caution, poor, share_good, "
     "peak_trunk_flexion_deg, peak_twist_deg, duration_s, "
-    "EXISTS (SELECT 1 FROM videos WHERE videos.session_id = sessions.id) AS has_video"
+    "EXISTS (SELECT 1 FROM videos WHERE videos.session_id = sessions.id) AS has_video, not_judged, twists"
 )
 
 
 def _row(record: tuple[object, ...]) -> SessionRow:
-    (sid, created, name, kind, count, good, caution, poor, share, flexion, twist, duration, video) = record
+    (sid, created, name, kind, count, good, caution, poor, share, flexion, twist, duration, video, nj, tw) = record
     return SessionRow(
         id=int(sid),  # type: ignore[call-overload]
         created_utc=str(created),
@@ -282,6 +296,8 @@ def _row(record: tuple[object, ...]) -> SessionRow:
         peak_twist_deg=twist,  # type: ignore[arg-type]
         duration_s=duration,  # type: ignore[arg-type]
         has_video=bool(video),
+        not_judged=int(nj),  # type: ignore[call-overload]
+        twists=int(tw),  # type: ignore[call-overload]
     )
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 import math
 
 import pytest
 
 from liftcheck.config import DEFAULT_CONFIG
 from liftcheck.guidance import ARTICLES, CUES
-from liftcheck.kinematics import Kinematics, View
+from liftcheck.kinematics import Kinematics, Measure, View
 from liftcheck.reps import segment
 from liftcheck.rules import (
     RULES,
@@ -31,22 +30,23 @@ C = DEFAULT_CONFIG.rules
 
 
 def _measures(**changes: object) -> LiftMeasures:
-    base = LiftMeasures(
-        style=Style.SQUAT,
-        stoop_squat_index=25.0,
-        peak_trunk_flexion_deg=15.0,
-        knee_flexion_at_bottom_deg=110.0,
-        hip_flexion_at_bottom_deg=100.0,
-        trunk_flexion_at_bottom_deg=15.0,
-        peak_twist_deg=5.0,
-        peak_twist_t_s=1.0,
-        peak_side_bend_deg=3.0,
-        peak_trunk_speed_deg_s=80.0,
-        depth=0.35,
-        view=View.OBLIQUE,
-        cut_off="",
-    )
-    return dataclasses.replace(base, **changes)
+    """A lift's measures; the uncertainty and the judged measures follow the view unless given."""
+    base: dict[str, object] = {
+        "style": Style.SQUAT,
+        "stoop_squat_index": 25.0,
+        "peak_trunk_flexion_deg": 10.0,
+        "knee_flexion_at_bottom_deg": 110.0,
+        "hip_flexion_at_bottom_deg": 100.0,
+        "trunk_flexion_at_bottom_deg": 10.0,
+        "peak_twist_deg": 5.0,
+        "peak_twist_t_s": 1.0,
+        "peak_side_bend_deg": 3.0,
+        "peak_trunk_speed_deg_s": 80.0,
+        "depth": 0.35,
+        "view": View.OBLIQUE,
+        "cut_off": "",
+    }
+    return LiftMeasures(**{**base, **changes})  # type: ignore[arg-type]
 
 
 def _judged(*motions: object, yaw: float = 45.0):  # type: ignore[no-untyped-def]
@@ -84,7 +84,7 @@ def test_stoop_squat_index_runs_from_squat_to_stoop() -> None:
 
 def test_trunk_bands_follow_reba_and_iso() -> None:
     """Trunk flexion under 20° passes, 20–60° is a caution, over 60° is poor, each naming its standard."""
-    assert rule_trunk_flexion(_measures(peak_trunk_flexion_deg=15.0), C) is None
+    assert rule_trunk_flexion(_measures(peak_trunk_flexion_deg=10.0), C) is None
     moderate = rule_trunk_flexion(_measures(peak_trunk_flexion_deg=40.0), C)
     severe = rule_trunk_flexion(_measures(peak_trunk_flexion_deg=75.0), C)
     assert moderate is not None and moderate.severity is Severity.CAUTION and moderate.threshold == 20.0
@@ -95,10 +95,64 @@ def test_trunk_bands_follow_reba_and_iso() -> None:
 
 def test_unreliable_view_says_so_instead_of_grading() -> None:
     """Twist seen from the side is reported as uncertain, with a note, and does not grade the lift."""
-    side = rule_twist(_measures(peak_twist_deg=50.0, view=View.SIDE), C)
-    oblique = rule_twist(_measures(peak_twist_deg=50.0, view=View.OBLIQUE), C)
+    side = rule_twist(_measures(peak_twist_deg=60.0, view=View.SIDE), C)
+    oblique = rule_twist(_measures(peak_twist_deg=60.0, view=View.OBLIQUE), C)
     assert side is not None and side.severity is Severity.INFO and not side.reliable and "side" in side.note
     assert oblique is not None and oblique.severity is Severity.POOR and oblique.reliable
+
+
+@pytest.mark.parametrize(
+    ("value", "severity", "near", "threshold"),
+    [
+        (11.0, None, False, None),  # under 20 − 8: nothing
+        (12.5, Severity.NEAR, True, 20.0),  # within 8° of 20: near the limit, not graded
+        (27.5, Severity.NEAR, True, 20.0),
+        (28.5, Severity.CAUTION, False, 20.0),  # past 20 + 8: caution
+        (52.5, Severity.CAUTION, True, 60.0),  # within 8° of 60: caution, near the poor limit
+        (67.5, Severity.CAUTION, True, 60.0),
+        (68.5, Severity.POOR, False, 60.0),  # past 60 + 8: poor
+    ],
+)
+def test_values_within_the_uncertainty_of_a_limit_are_near_it(
+    value: float, severity: Severity | None, near: bool, threshold: float | None
+) -> None:
+    """Oblique trunk flexion is ±8°: a value within that of a limit is "near the limit" and grades one level lower."""
+    m = _measures(peak_trunk_flexion_deg=value)
+    assert m.uncertainty_of(Measure.TRUNK_FLEXION) == 8.0
+    f = rule_trunk_flexion(m, C)
+    if severity is None:
+        assert f is None
+        return
+    assert f is not None and f.severity is severity and f.near_limit is near and f.threshold == threshold
+    assert f.uncertainty == 8.0
+
+
+def test_near_identical_lifts_get_one_verdict() -> None:
+    """Ten squats whose peak trunk flexion spreads over 18.6–23.9° (less than the ±6° side-view error) all get
+    the same verdict, where a bare 20° threshold would split them."""
+    verdicts = set()
+    for peak in (18.6, 19.2, 19.9, 20.4, 21.0, 21.7, 22.3, 22.9, 23.4, 23.9):
+        m = _measures(peak_trunk_flexion_deg=peak, view=View.SIDE)
+        findings = [f for rule in RULES if (f := rule(m, C)) is not None]
+        worst = max((f.severity.rank for f in findings), default=0)
+        verdicts.add(worst)
+    assert verdicts == {0}
+
+
+def test_a_lift_the_view_cannot_judge_is_not_judged_never_good() -> None:
+    """Filmed from the front, a deadlift's forward bend cannot be judged: the verdict says so and where to film."""
+    clip = syn.generate(syn.scenario(syn.stand(1.0), syn.lift("semi-squat"), syn.stand(1.0)), view_yaw_deg=0.0)
+    kin = Kinematics()
+    (lift,) = [judge(r) for r in segment([kin.update(f) for f in clip.frames])]
+    graded = [f for f in lift.findings if f.severity.rank > 0]
+    if not graded:
+        assert lift.verdict is Verdict.NOT_JUDGED
+        assert "side or at 45°" in lift.not_judged_reason
+    assert lift.verdict is not Verdict.GOOD
+    side = syn.generate(syn.scenario(syn.stand(1.0), syn.lift("semi-squat"), syn.stand(1.0)), view_yaw_deg=90.0)
+    kin = Kinematics()
+    (seen,) = [judge(r) for r in segment([kin.update(f) for f in side.frames])]
+    assert seen.verdict in (Verdict.CAUTION, Verdict.POOR) and not seen.not_judged_reason
 
 
 def test_every_finding_cites_articles_and_a_standard() -> None:

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+import zlib
 from functools import cache
 from pathlib import Path
 
@@ -89,9 +90,11 @@ def test_save_then_load_gives_back_the_report_thumbnails_and_summary(db: Path) -
     assert (row.id, row.source_name, row.source_kind, row.has_video) == (sid, "my lift.mp4", "upload", False)
     assert row.lift_count == len(lifts) == 3
     assert (row.good, row.caution, row.poor) == (verdicts["good"], verdicts["caution"], verdicts["poor"])
-    assert row.share_good == pytest.approx(verdicts["good"] / 3)
+    assert row.share_good == pytest.approx(verdicts["good"] / (3 - report["summary"]["partial_lifts"]))
     assert row.peak_trunk_flexion_deg == max(lift["peak_trunk_flexion_deg"] for lift in lifts)
-    assert row.peak_twist_deg == max(abs(lift["peak_twist_deg"]) for lift in lifts)
+    twists = [abs(e["peak_deg"]) for e in report["twist_events"] if e["reliable"]]
+    assert row.peak_twist_deg == max([abs(lift["peak_twist_deg"]) for lift in lifts] + twists)
+    assert row.not_judged == verdicts["not judged"] and row.twists == report["summary"]["twists"]["count"]
     assert row.duration_s == report["duration_s"]
     assert row.created.tzinfo is not None and row.created.utcoffset().total_seconds() == 0  # type: ignore[union-attr]
     # The timeline is kept compressed: the stored blob is much smaller than the JSON.
@@ -175,28 +178,51 @@ def test_settings_and_data_dir_come_from_the_environment(tmp_path: Path, monkeyp
         assert store_mod.default_path() == tmp_path / "xdg" / "liftcheck" / "history.sqlite3"
 
 
-def test_the_database_uses_wal_foreign_keys_and_schema_version_1(db: Path) -> None:
-    """A new history is in WAL mode, versioned 1 in user_version, with foreign keys on for the store's connection."""
+def test_the_database_uses_wal_foreign_keys_and_the_schema_version(db: Path) -> None:
+    """A new history is in WAL mode, versioned in user_version, with foreign keys on for the store's connection."""
     with HistoryStore(db) as store:
         conn = store._connection()
         assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
         assert conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
-    assert count(db, "PRAGMA user_version") == store_mod.SCHEMA_VERSION == 1
+    assert count(db, "PRAGMA user_version") == store_mod.SCHEMA_VERSION == 2
     conn = sqlite3.connect(db)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     conn.close()
 
 
 def test_a_newer_schema_version_is_refused_and_left_alone(db: Path) -> None:
-    """A history written by a newer liftcheck (user_version 2) is refused with a message saying so, unchanged."""
+    """A history written by a newer liftcheck (user_version 3) is refused with a message saying so, unchanged."""
     HistoryStore(db).close()
     conn = sqlite3.connect(db)
-    conn.execute("PRAGMA user_version = 2")
+    conn.execute("PRAGMA user_version = 3")
     conn.close()
     before = db.read_bytes()
-    with pytest.raises(StoreError, match=r"newer liftcheck \(history schema version 2; this version reads up to 1\)"):
+    with pytest.raises(StoreError, match=r"newer liftcheck \(history schema version 3; this version reads up to 2\)"):
         HistoryStore(db)
     assert db.read_bytes() == before
+
+
+def test_a_version_1_history_is_upgraded_and_keeps_its_sessions(db: Path) -> None:
+    """A history written before report schema 2 opens, gains the new columns (0 for old rows) and saves on."""
+    conn = sqlite3.connect(db)
+    conn.execute(f"PRAGMA application_id = {store_mod.APPLICATION_ID}")
+    for statement in store_mod._SCHEMA_V1:
+        conn.execute(statement)
+    conn.execute(
+        "INSERT INTO sessions (created_utc, source_name, source_kind, settings_json, report_schema_version, "
+        "lift_count, good, caution, poor, report_zlib) VALUES ('2026-01-01T00:00:00+00:00', 'old.mp4', 'upload', "
+        "'{}', 1, 1, 1, 0, 0, ?)",
+        (zlib.compress(json.dumps(small_report()).encode()),),
+    )
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    with HistoryStore(db) as store:
+        (old,) = store.list_sessions()
+        assert (old.source_name, old.good, old.not_judged, old.twists) == ("old.mp4", 1, 0, 0)
+        store.save_session(demo_report(), source_name="new.mp4", source_kind="upload")
+        assert [r.source_name for r in store.list_sessions()] == ["new.mp4", "old.mp4"]
+    assert count(db, "PRAGMA user_version") == store_mod.SCHEMA_VERSION
 
 
 def test_a_garbage_file_is_refused_and_left_unchanged(db: Path) -> None:
@@ -482,4 +508,4 @@ def test_processes_creating_a_new_history_at_once_all_open_it(tmp_path: Path) ->
         for proc in procs:
             _, err = proc.communicate(timeout=30)
             assert proc.returncode == 0, err.decode()
-        assert count(db, "PRAGMA user_version") == 1
+        assert count(db, "PRAGMA user_version") == store_mod.SCHEMA_VERSION

@@ -15,8 +15,17 @@ import pandas as pd
 import streamlit as st
 
 from liftcheck.charts import timeline_spec
-from liftcheck.html_report import render_html
-from liftcheck.presentation import REPORT_DISCLAIMER, SEVERITY_ICON, VERDICT_ICON, VERDICTS, citation
+from liftcheck.html_report import judged_line, render_html
+from liftcheck.presentation import (
+    NEAR_LIMIT_NOTE,
+    REPORT_DISCLAIMER,
+    SEVERITY_ICON,
+    SEVERITY_LABEL,
+    VERDICT_ICON,
+    VERDICT_LABEL,
+    VERDICTS,
+    citation,
+)
 from liftcheck.report import COLUMN, LiftRow, ReportView
 
 # Under every result and on the empty pages: the privacy line and the disclaimer.
@@ -37,18 +46,48 @@ def _fmt(value: float | None, unit: str = "°", digits: int = 0) -> str:
 
 def headline(view: ReportView) -> None:
     summary = view.summary
-    cols = st.columns(4)
-    cols[0].metric("Lifts", summary.lift_count)
-    for col, verdict in zip(cols[1:], VERDICTS):
-        col.metric(verdict.capitalize(), summary.verdicts[verdict])
+    if not view.lifts and summary.twists.count:
+        _twist_headline(view)
+        return
+    shown = [v for v in VERDICTS if v != "not judged" or summary.verdicts.get(v)]
+    cols = st.columns(1 + len(shown))
+    cols[0].metric("Lifts", summary.counted_lifts)
+    for col, verdict in zip(cols[1:], shown):
+        col.metric(VERDICT_LABEL[verdict], summary.verdicts.get(verdict, 0))
+    line = judged_line(view)
+    if line:
+        st.caption(line)
     if summary.lift_count == 0:
         st.info(summary.headline)
     elif summary.advice:
         first = summary.advice[0]
         st.markdown(f"#### First thing to change: {first.cue}")
         st.write(first.advice)
+    elif summary.verdicts.get("not judged") and not summary.verdicts.get("good"):
+        st.info("From this view the forward bend cannot be judged: film from the side or at about 45°.")
     else:
         st.success("Every lift looked good: keep lifting like this.")
+    if summary.partial_lifts:
+        st.caption(
+            f"{summary.partial_lifts} lift(s) cut off by the start or end of the video are listed but not counted."
+        )
+    for warning in view.warnings:
+        st.warning(warning)
+
+
+def _twist_headline(view: ReportView) -> None:
+    """A session of twists without lifts (a golf swing, a woodchop set): how many, how far, how fast, bent."""
+    t = view.summary.twists
+    cols = st.columns(4)
+    cols[0].metric("Twists", t.count, help="Twists the camera's view could judge")
+    cols[1].metric("Largest", f"{t.max_deg:.0f}°" if t.max_deg is not None else "–")
+    cols[2].metric("Fastest turn", f"{t.max_speed_deg_s:.0f}°/s" if t.max_speed_deg_s is not None else "–")
+    cols[3].metric("While bent forward", t.bent)
+    st.write(view.summary.headline)
+    if view.summary.advice:
+        first = view.summary.advice[0]
+        st.markdown(f"#### First thing to change: {first.cue}")
+        st.write(first.advice)
     for warning in view.warnings:
         st.warning(warning)
 
@@ -65,7 +104,7 @@ def lift_table(view: ReportView, key: str) -> int | None:
     }
     for c in TABLE_COLUMNS:
         columns[f"{c.label} ({c.unit})" if c.unit else c.label] = [_round(r.value(c)) for r in rows]
-    columns["Verdict"] = [f"{VERDICT_ICON.get(r.verdict, '')} {r.verdict}" for r in rows]
+    columns["Verdict"] = [f"{VERDICT_ICON.get(r.verdict, '')} {VERDICT_LABEL.get(r.verdict, r.verdict)}" for r in rows]
     columns["Cue"] = [r.cue for r in rows]
     event = st.dataframe(
         pd.DataFrame(columns),
@@ -99,16 +138,22 @@ def _lift_card(row: LiftRow, thumbnail: bytes | None, view: ReportView) -> None:
             f"camera view: {row.view}"
         )
     with right:
-        if not row.findings:
+        if row.not_judged_reason:
+            st.info(row.not_judged_reason.capitalize())
+        elif not row.findings:
             st.markdown("✅ Knees bent, trunk fairly upright, no twist: keep lifting like this.")
         for f in row.findings:
             unit = f.unit if f.unit.startswith("°") else f" {f.unit}"
             threshold = "–" if f.threshold is None else f"{f.threshold:g}{unit}"
+            spread = f" ± {f.uncertainty:.0f}" if f.uncertainty else ""
+            label = SEVERITY_LABEL.get(f.severity, f.severity)
             st.markdown(
-                f"{SEVERITY_ICON.get(f.severity, '')} **{f.cue}** — {f.title.lower()}: "
-                f"{_fmt(f.value, unit, 0)} (threshold {threshold})"
+                f"{SEVERITY_ICON.get(f.severity, '')} {label}: **{f.cue}** — {f.title.lower()}: "
+                f"{_fmt(f.value, unit, 0)}{spread} (threshold {threshold})"
             )
             st.write(f.advice)
+            if f.near_limit:
+                st.caption(NEAR_LIMIT_NOTE)
             if f.note:
                 st.caption(f"Uncertain in this view: {f.note}")
             cites = [citation(articles[a].title, articles[a].publisher) for a in f.articles if a in articles]
@@ -148,6 +193,15 @@ def timeline_chart(view: ReportView) -> None:
         )
     )
     layers = []
+    if spec.twists:
+        marks = pd.DataFrame(
+            [{"time (s)": m.t_s, "degrees": m.deg, "twist": m.label, "judged": m.judged} for m in spec.twists]
+        )
+        layers.append(
+            alt.Chart(marks)
+            .mark_point(size=60, filled=True, color=spec.series[2].colour)
+            .encode(x="time (s):Q", y="degrees:Q", tooltip=["twist", "judged"])
+        )
     if spec.bands:
         bands = pd.DataFrame(
             [{"start": b.start_s, "end": b.end_s, "lift": f"lift {b.lift}", "verdict": b.verdict} for b in spec.bands]
@@ -170,11 +224,26 @@ def timeline_chart(view: ReportView) -> None:
     # Independent colours: a shared scale keeps only the verdict domain and the angle lines vanish.
     chart = alt.layer(*layers, lines).resolve_scale(color="independent").properties(height=280)
     st.altair_chart(chart, width="stretch")
-    (moderate, _), (severe, _) = spec.thresholds
-    st.caption(
-        f"Shaded: each lift, coloured by its verdict. Dashed: trunk flexion bands at {moderate:g}° and {severe:g}° "
-        "(REBA, ISO 11226)."
+    st.caption(spec.description)
+
+
+def twist_table(view: ReportView) -> None:
+    """Each twist: when, how far and which way, how fast, bent or loaded, and whether the view could judge it."""
+    st.subheader("Twists")
+    rows = view.twist_events
+    table = pd.DataFrame(
+        {
+            "When (s)": [f"{_fmt(e.start_s, '', 1)}–{_fmt(e.end_s, '', 1)}" for e in rows],
+            "Peak (°)": [_round(abs(e.peak_deg)) if e.peak_deg is not None else None for e in rows],
+            "Way": [e.direction_words for e in rows],
+            "Fastest (°/s)": [_round(e.peak_speed_deg_s) for e in rows],
+            "Bent": ["yes" if e.bent else "no" for e in rows],
+            "Loaded": ["cannot tell" if e.loaded is None else ("yes" if e.loaded else "no") for e in rows],
+            "During": [f"lift {e.in_lift}" if e.in_lift is not None else "between lifts" for e in rows],
+            "Judged": ["yes" if e.reliable else "no (film from the front or at 45°)" for e in rows],
+        }
     )
+    st.dataframe(table, hide_index=True, width="stretch")
 
 
 def downloads(report: dict, view: ReportView, thumbnails: dict[int, bytes], key: str) -> None:
@@ -220,9 +289,13 @@ def render_summary(
         lift_cards(view, thumbnails)
     st.subheader("Angles over time")
     timeline_chart(view)
+    if view.twist_events:
+        twist_table(view)
     if view.summary.advice:
         st.subheader("What to work on")
         for item in view.summary.advice:
-            st.markdown(f"- **{item.cue}** ({item.lifts} lift{'s' if item.lifts != 1 else ''}): {item.advice}")
+            what = "twist" if not view.lifts and item.rule_id == "trunk_twist" else "lift"
+            count = f"{item.lifts} {what}{'s' if item.lifts != 1 else ''}"
+            st.markdown(f"- **{item.cue}** ({count}): {item.advice}")
     downloads(report, view, thumbnails, key)
     st.caption(PAGE_NOTE)

@@ -371,5 +371,3 @@ def _side_signs() -> np.ndarray:
 _SIDE_SIGN = _side_signs()
 _IS_FACE = np.zeros(N_LANDMARKS, dtype=bool)
 _IS_FACE[list(_FACE)] = True
-
-

@@ -323,5 +323,3 @@ def _cut(events: list[_Event], clip_start: float, clip_end: float) -> list[_Even
             times = {n: getattr(ev, n) - clip_start for n in names}
             kept.append(replace(ev, partial=partial, **times))
     return kept
-
-

@@ -15,9 +15,31 @@ import numpy as np
 from liftcheck.workshop.synthetic.body import _NEUTRAL, _PARAMS, _POSTURE, Body, State, Track
 
 __all__ = [
-    "LIFT_STYLES", "HoldBent", "Lift", "LiftEvent", "Motion", "Scenario", "SeatedReach", "SitDown", "Stand", "StandUp",
-    "TurnByStepping", "Twist", "TwistTruth", "Walk", "hold_bent", "lift", "scenario", "seated_reach", "sit_down",
-    "stand", "stand_up", "turn_by_stepping", "turn_to", "twist", "walk",
+    "LIFT_STYLES",
+    "HoldBent",
+    "Lift",
+    "LiftEvent",
+    "Motion",
+    "Scenario",
+    "SeatedReach",
+    "SitDown",
+    "Stand",
+    "StandUp",
+    "TurnByStepping",
+    "Twist",
+    "TwistTruth",
+    "Walk",
+    "hold_bent",
+    "lift",
+    "scenario",
+    "seated_reach",
+    "sit_down",
+    "stand",
+    "stand_up",
+    "turn_by_stepping",
+    "turn_to",
+    "twist",
+    "walk",
 ]
 
 LIFT_STYLES: tuple[str, ...] = ("squat", "semi-squat", "stoop")
@@ -676,5 +698,3 @@ class Scenario:
 def scenario(*motions: Motion) -> Scenario:
     """A ``Scenario`` of the motions, in order."""
     return Scenario(tuple(motions))
-
-
