@@ -67,6 +67,18 @@ class KinematicsConfig:
     # when the feet are apart (ankles wider than this share of the hips), well seen, within the angle
     # below of the hip line (else they are not planted square) and the view is not side-on.
     pelvis_from_ankles: float = 0.5
+    # While the feet stay put, the pelvis turns slowly (MediaPipe's hips swing with the shoulders:
+    # on the seated Russian-twist clip the hip line turns 15-30° with every twist while the legs
+    # stay): its way is followed with this time constant; a step (the ankles moving by step_min_m or
+    # the feet turning by step_min_turn_deg within half a second) makes it follow at once. 0 turns
+    # this off. On the labelled clips it finds the seated twists away from the camera (3/4 -> 4/4)
+    # and both golf down-the-line twists (side view, low reliability), with no twist on clips without.
+    pelvis_time_constant_s: float = 1.5
+    step_min_m: float = 0.12
+    # The feet turning this much within half a second is a step too (a turn on the spot).
+    step_min_turn_deg: float = 15.0
+    # The hips jumping this far from the slow pelvis at once is the model swapping sides, not a turn.
+    pelvis_max_lag_deg: float = 60.0
     ankle_stance_min_ratio: float = 0.6
     ankle_line_max_off_deg: float = 30.0
     # The feet point the way the person faces whatever MediaPipe calls left and right; a pelvis

@@ -428,7 +428,8 @@ def picture_scale_px_per_m(xy_px: np.ndarray, xyz_m: np.ndarray) -> float:
         return math.nan
     spread_px = float(((picture - picture.mean(axis=0)) ** 2).sum())
     spread_m = float(((model - model.mean(axis=0)) ** 2).sum())
-    return math.sqrt(spread_px / spread_m) if spread_m > 1e-9 else math.nan
+    # A body squeezed to a point (in the picture or in the model) has no scale.
+    return math.sqrt(spread_px / spread_m) if spread_m > 1e-9 and spread_px > 1e-9 else math.nan
 
 
 @dataclass
@@ -504,6 +505,8 @@ class TwistCues:
         self._update_scale(xy_px, xyz_m, t_s)
         cfg = self.config
         out: dict[str, tuple[np.ndarray, float]] = {}
+        if not (math.isfinite(self.scale_px_per_m) and self.scale_px_per_m > 0):
+            return {name: (np.full(3, np.nan), math.nan) for name in self.lines}
         for name, line in self.lines.items():
             model = xyz_m[line.right] - xyz_m[line.left]
             picture = (xy_px[line.right] - xy_px[line.left]) / self.scale_px_per_m
@@ -588,6 +591,11 @@ class Kinematics:
         self._last_seen_t: float | None = None
         self._person: int | None = None
         self._mirrored = 0.0  # smoothed evidence (−1..1) that the model swapped left and right
+        self._pelvis_yaw: float | None = None
+        self._pelvis_t: float | None = None
+        self._stepping = True
+        self._now = 0.0
+        self._feet: deque[tuple[float, np.ndarray, float]] = deque()
         self._trunk_history: deque[tuple[float, float]] = deque(maxlen=64)
 
     @property
@@ -627,7 +635,7 @@ class Kinematics:
         hips, hip_dis = cues["hips"]
         ankles, _ = cues["ankles"]
         if not (np.isfinite(shoulders).all() and np.isfinite(hips).all() and np.isfinite(axis).all()):
-            return math.nan, False
+            return math.nan, True  # not seen: a gap, but not a disagreement of the cues
         cfg = self.config
         pelvis = hips
         planted = (
@@ -641,8 +649,52 @@ class Kinematics:
             if abs(math.degrees(off)) < cfg.ankle_line_max_off_deg:
                 # Turning about the camera's up by −a changes the yaw above by +a.
                 pelvis = _turn_about(hips, CAMERA_UP, -cfg.pelvis_from_ankles * off)
+        pelvis = self._slow_pelvis(pelvis)
         agree = shoulder_dis <= cfg.twist_cue_max_disagreement and hip_dis <= cfg.twist_cue_max_disagreement
         return twist_between_deg(shoulders, pelvis, axis), agree
+
+    def _slow_pelvis(self, pelvis: np.ndarray) -> np.ndarray:
+        """The pelvis line turned to a slowly followed way, while the feet stay put.
+
+        MediaPipe's hips swing with the shoulders (a seated twist, a woodchop); a pelvis on planted
+        feet or on a seat turns slowly. So its way is followed with ``pelvis_time_constant_s`` while
+        the feet do not move; a step (or the model swapping sides: a jump past
+        ``pelvis_max_lag_deg``) makes it follow at once, so a turn of the whole body is no twist.
+        """
+        cfg = self.config
+        yaw = _yaw_rad(pelvis)
+        t = self._now
+        fresh = self._pelvis_yaw is None or self._pelvis_t is None or t - self._pelvis_t > cfg.max_gap_s
+        if cfg.pelvis_time_constant_s <= 0 or fresh or self._stepping:
+            self._pelvis_yaw = yaw
+        else:
+            assert self._pelvis_yaw is not None and self._pelvis_t is not None
+            alpha = 1.0 - math.exp(-(t - self._pelvis_t) / cfg.pelvis_time_constant_s)
+            self._pelvis_yaw += alpha * math.remainder(yaw - self._pelvis_yaw, 2.0 * math.pi)
+            if abs(math.remainder(self._pelvis_yaw - yaw, 2.0 * math.pi)) > math.radians(cfg.pelvis_max_lag_deg):
+                self._pelvis_yaw = yaw
+        self._pelvis_t = t
+        # Turning about the camera's up by −a changes the yaw by +a.
+        return _turn_about(pelvis, CAMERA_UP, -(self._pelvis_yaw - yaw))
+
+    def _track_feet(self, xy: np.ndarray, xyz: np.ndarray, vis: np.ndarray, t_s: float) -> None:
+        """Whether the feet moved or turned within the last half second (a step: the pelvis may turn)."""
+        scale = self._cues.scale_px_per_m
+        self._now = t_s
+        ankles = xy[[L.LEFT_ANKLE, L.RIGHT_ANKLE]] / scale if math.isfinite(scale) and scale > 0 else None
+        if ankles is None or not np.isfinite(ankles).all():
+            self._stepping = True
+            return
+        toes = (xyz[L.LEFT_FOOT_INDEX] - xyz[L.LEFT_HEEL]) + (xyz[L.RIGHT_FOOT_INDEX] - xyz[L.RIGHT_HEEL])
+        seen = min(vis[L.LEFT_HEEL], vis[L.RIGHT_HEEL], vis[L.LEFT_FOOT_INDEX], vis[L.RIGHT_FOOT_INDEX]) > 0.5
+        feet_yaw = math.atan2(float(toes[0]), -float(toes[2])) if seen and np.isfinite(toes).all() else math.nan
+        self._feet.append((t_s, ankles, feet_yaw))
+        while self._feet and t_s - self._feet[0][0] > 0.5:
+            self._feet.popleft()
+        moved = max(float(np.max(np.linalg.norm(ankles - a, axis=1))) for _, a, _ in self._feet)
+        turns = [abs(math.remainder(feet_yaw - y, 2.0 * math.pi)) for _, _, y in self._feet if math.isfinite(y)]
+        turned = math.isfinite(feet_yaw) and max(turns, default=0.0) > math.radians(self.config.step_min_turn_deg)
+        self._stepping = moved > self.config.step_min_m or turned
 
     def _knee(self, xyz: np.ndarray, xy: np.ndarray, side: str) -> float:
         """The knee's bend: in the picture when the leg bends in a plane facing the camera, else in 3D.
@@ -724,6 +776,7 @@ class Kinematics:
         axis = _unit(_mid(xyz, L.LEFT_SHOULDER, L.RIGHT_SHOULDER) - _mid(xyz, L.LEFT_HIP, L.RIGHT_HIP))
         upright = bool(np.isfinite(axis).all()) and float(_angle_between_deg(axis, up)) < 20.0
         cues = self._cues.update(xy, xyz, t_s, upright=upright)
+        self._track_feet(xy, xyz, vis, t_s)
         lat, fwd = self._facing(xyz, vis, up, xyz[L.RIGHT_HIP] - xyz[L.LEFT_HIP])
         trunk = float(np.degrees(np.arctan2(_dot(axis, fwd), _dot(axis, up))))
         side = float(np.degrees(np.arcsin(np.clip(_dot(axis, lat), -1.0, 1.0))))
@@ -756,7 +809,9 @@ class Kinematics:
                 implausible.add(name)
         speed = self._speed(t_s, values["trunk_flexion_deg"])
         if math.isfinite(speed) and abs(speed) > r.trunk_speed_deg_s:
+            # The trunk got here faster than a body can move: neither the speed nor this frame's angle is real.
             speed = math.nan
+            values["trunk_flexion_deg"] = math.nan
             implausible.add("trunk_speed_deg_s")
         return Angles(
             t_s=t_s,

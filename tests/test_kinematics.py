@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from liftcheck.config import DEFAULT_CONFIG
 from liftcheck.kinematics import (
     RELIABLE_IN_VIEW,
     Angles,
@@ -191,3 +192,69 @@ def test_framing_advice_names_what_is_missing() -> None:
     front_angles = [kin.update(f) for f in front.frames][-1]
     assert "sideways" in framing_advice(front.frames[-1], front_angles)
     assert "nobody" in framing_advice(PoseFrame.empty(0.0, (width, height)), front_angles)
+
+
+@pytest.mark.parametrize("swapped", (False, True))
+@pytest.mark.parametrize("yaw", (180.0, 150.0))
+def test_a_lifter_seen_from_behind_is_measured_right(yaw: float, swapped: bool) -> None:
+    """From behind (a camera mounted behind the worker), also when the model swaps left and right as pose
+    models tend to for a back view, every measure the view judges matches the truth within the tolerances."""
+    clip = syn.generate(SESSION, view_yaw_deg=yaw, noise_m=0.003, seed=1, swap_sides_from_behind=swapped)
+    angles = _measure(clip)
+    view = angles[-1].view
+    assert view in (View.FRONT, View.OBLIQUE)
+    for measure in RELIABLE_IN_VIEW[view]:
+        if measure not in FIELDS:
+            continue
+        ours, theirs = FIELDS[measure]
+        err = _errors(angles, getattr(clip.truth, theirs), ours)
+        assert np.median(err) < MEDIAN_TOL_DEG, (measure, np.median(err))
+        assert np.percentile(err, 95) < P95_TOL_DEG, (measure, np.percentile(err, 95))
+    # The forward bend is read as forward (not as leaning back) at the bottom of the stoop.
+    trunk = np.array([a.trunk_flexion_deg for a in angles])
+    assert np.nanmax(trunk) > 70.0 and np.nanmin(trunk) > -15.0
+
+
+@pytest.mark.parametrize("pitch", (0.0, 12.0, 20.0))
+def test_a_clip_that_starts_bent_is_measured_right(pitch: float) -> None:
+    """A clip cut at the bottom of a stoop (no standing frame yet to learn the vertical from) reads the bend
+    right from its first frame, with a level or a tilted camera."""
+    scenario = syn.scenario(syn.stand(1.0), syn.lift("stoop"), syn.stand(1.0), syn.lift("squat"), syn.stand(1.0))
+    clip = syn.generate(
+        scenario, view_yaw_deg=90.0, camera_pitch_deg=pitch, camera_height_m=1.0 + pitch / 20.0, start_s=2.2, seed=2
+    )
+    angles = _measure(clip)
+    assert clip.truth.trunk_flexion_deg[0] > 60.0, "the clip must start bent"
+    first = angles[0].trunk_flexion_deg
+    assert abs(first - clip.truth.trunk_flexion_deg[0]) < 15.0, first
+    err = _errors(angles, clip.truth.trunk_flexion_deg, "trunk_flexion_deg")
+    assert np.median(err) < MEDIAN_TOL_DEG and np.percentile(err, 95) < P95_TOL_DEG
+
+
+def test_a_value_no_body_can_reach_is_a_gap() -> None:
+    """A glitch folding the trunk upside down is left out and counted, never reported as a reading or a speed."""
+    clip = syn.generate(syn.scenario(syn.stand(1.0), syn.hold_bent(1.0, trunk_deg=40.0), syn.stand(1.0)), seed=3)
+    frames = list(clip.frames)
+    shoulders = [PoseLandmark.LEFT_SHOULDER, PoseLandmark.RIGHT_SHOULDER]
+    for i in range(45, 52):  # a quarter of a second with the shoulders far below the hips
+        f = frames[i]
+        xyz = f.xyz_m.copy()
+        xyz[shoulders, 1] += 1.2
+        frames[i] = PoseFrame(f.t_s, f.xy_px, xyz, f.visibility, f.image_size)
+    kin = Kinematics()
+    angles = [kin.update(f) for f in frames]
+    glitched = angles[45:52]
+    assert any(math.isnan(a.trunk_flexion_deg) for a in glitched)
+    assert all(a.implausible for a in glitched if math.isnan(a.trunk_flexion_deg))
+    ranges = DEFAULT_CONFIG.ranges
+    for a in angles:
+        low, high = ranges.trunk_flexion_deg
+        assert math.isnan(a.trunk_flexion_deg) or low <= a.trunk_flexion_deg <= high
+        assert math.isnan(a.trunk_speed_deg_s) or abs(a.trunk_speed_deg_s) <= ranges.trunk_speed_deg_s
+    # After the glitch the trunk is measured as usual again.
+    assert abs(angles[-1].trunk_flexion_deg - clip.truth.trunk_flexion_deg[-1]) < 3.0
+    from liftcheck.report import build_report
+
+    report = build_report("glitch", angles, [], duration_s=angles[-1].t_s, settings={})
+    assert sum(report.gaps.values()) >= 1
+    assert any("could not be measured" in w for w in report.warnings)

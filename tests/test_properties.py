@@ -61,6 +61,44 @@ RANGES: dict[str, tuple[float, float]] = {
     "view_yaw_deg": (0.0, 90.0),
 }
 
+# What a body can do (config.RangeConfig): the kinematics report nothing outside these, whatever the input.
+_R = DEFAULT_CONFIG.ranges
+PHYSICAL: dict[str, tuple[float, float]] = {
+    "trunk_flexion_deg": _R.trunk_flexion_deg,
+    "knee_flexion_left_deg": _R.knee_flexion_deg,
+    "knee_flexion_right_deg": _R.knee_flexion_deg,
+    "knee_flexion_deg": _R.knee_flexion_deg,
+    "hip_flexion_deg": _R.hip_flexion_deg,
+    "trunk_twist_deg": _R.trunk_twist_deg,
+    "side_bend_deg": _R.side_bend_deg,
+    "trunk_speed_deg_s": (-_R.trunk_speed_deg_s, _R.trunk_speed_deg_s),
+}
+# The same limits on what a report shows for each lift (peaks are magnitudes where the column says so).
+REPORTED: dict[str, tuple[float, float]] = {
+    "peak_trunk_flexion_deg": _R.trunk_flexion_deg,
+    "knee_flexion_at_bottom_deg": _R.knee_flexion_deg,
+    "hip_flexion_at_bottom_deg": _R.hip_flexion_deg,
+    "peak_twist_deg": (0.0, max(abs(v) for v in _R.trunk_twist_deg)),
+    "peak_side_bend_deg": (0.0, max(abs(v) for v in _R.side_bend_deg)),
+    "peak_trunk_speed_deg_s": (0.0, _R.trunk_speed_deg_s),
+}
+
+
+def _assert_physical(a: Angles) -> None:
+    for name, (low, high) in PHYSICAL.items():
+        value = getattr(a, name)
+        assert math.isnan(value) or low <= value <= high, f"{name}={value!r} outside what a body can do {low, high}"
+
+
+def _assert_report_physical(report_dict: dict) -> None:
+    for row in report_dict["lifts"]:
+        for name, (low, high) in REPORTED.items():
+            value = row[name]
+            assert value is None or low - 0.05 <= value <= high + 0.05, f"lift {row['lift']}: {name}={value!r}"
+    for e in report_dict["twist_events"]:
+        assert abs(e["peak_deg"]) <= max(abs(v) for v in _R.trunk_twist_deg) + 0.05
+
+
 COORD_MAX_M = 1e6
 SPECIAL_COORDS = (0.0, 1e-12, -1e-12, COORD_MAX_M, -COORD_MAX_M)
 # A vector shorter than this, or within this sine of the axis it is projected off, is
@@ -508,6 +546,7 @@ def test_kinematics_gives_angles_in_range_for_any_sequence(frames: list[PoseFram
             assert isinstance(a.view, View)
             assert a.view is classify_view(a.view_yaw_deg)
             _assert_angles_in_range(a)
+            _assert_physical(a)
             if not a.seen:
                 assert all(math.isnan(getattr(a, name)) for name in RANGES if name != "view_yaw_deg")
             up = kin.up
@@ -673,12 +712,16 @@ def test_pipeline_over_corrupted_clips_gives_a_clean_report(frames: list[PoseFra
         angles = [kin.update(f) for f in frames]
         for a in angles:
             _assert_angles_in_range(a)
+            _assert_physical(a)
         segmenter = RepSegmenter()
         reps = [rep for a in angles if (rep := segmenter.update(a)) is not None]
         finished = segmenter.finish()
         event("lifts found", min(len(reps) + (finished is not None), 3))
         _check_reps(reps, len(angles), finished)
         _check_verdict_and_report(angles, [*reps, *([finished] if finished else [])])
+        verdicts = [judge(r) for r in [*reps, *([finished] if finished else [])]]
+        duration = angles[-1].t_s if angles else 0.0
+        _assert_report_physical(build_report("x", angles, verdicts, duration_s=duration, settings={}).to_dict())
 
 
 # ---------------------------------------------------------------- 5. the smoothing filter

@@ -9,21 +9,31 @@ and scores it as ``shared/videos/README.md`` says:
 - the style is right when the matched lift's style is one of ``acceptable_styles``;
 - a labelled twist of 30° or more is found when a twist of 20° or more is reported
   (in a view that can judge twist) overlapping its [start, end] ± 0.3 s; reported
-  twists that overlap no labelled twist are false alarms.
+  twists that overlap no labelled twist are false alarms. Found twists are also counted
+  by turning direction (to the person's left or right, read from the label's notes; the
+  reported twist must turn the same way) and by the clip's camera view (side or not);
+- where a labelled lift gives approximate angles at the bottom (trunk flexion from
+  vertical, the knee's interior angle), the matched lift's trunk and knee flexion at the
+  bottom are compared with the middle of the labelled range, when the lift's view can
+  judge the measure: the absolute error per clip and, over all lifts, its median.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
+import re
+import statistics
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from liftcheck.config import DEFAULT_CONFIG
+from liftcheck.kinematics import Measure
 from liftcheck.pipeline import analyze_video
-from liftcheck.report import Report
+from liftcheck.report import Report, TwistEvent
 from liftcheck.workshop.samples import LABELS_FILE, samples_dir
 
 TOLERANCE_S = 0.3
@@ -41,16 +51,77 @@ class ClipScore:
     extra: int
     missed: int
     style_right: int
-    twists_labelled: int
+    twists_labelled: int  # labelled twists of 30° or more
     twists_found: int
     twist_false_alarms: int
     twists_uncertain: int  # reported in a view that cannot judge twist (not counted above)
     seconds: float
     styles: tuple[str, ...]
+    side_view: bool = False  # the clip's camera is side-on (its twists are counted apart)
+    twists_any_labelled: int = 0  # labelled twists of any size (some have no estimated angle)
+    twists_reported: int = 0  # judged twist events
+    # Per direction ("left", "right"): labelled twists of 30° or more with that direction, and those found
+    # by a reported twist turning the same way.
+    twists_labelled_by_dir: dict[str, int] = field(default_factory=dict)
+    twists_found_by_dir: dict[str, int] = field(default_factory=dict)
+    # Absolute errors (degrees) at the bottom of matched lifts against the labels' approximate angles.
+    trunk_errors_deg: tuple[float, ...] = ()
+    knee_errors_deg: tuple[float, ...] = ()
+    # Labelled twists of 30° or more met by a twist the view marks as low reliability (a side view).
+    twists_found_uncertain: int = 0
+    # The complete lifts' verdicts, counted ("good", "caution", "poor", "not judged").
+    verdicts: dict[str, int] = field(default_factory=dict)
 
     @property
     def count_ok(self) -> bool:
         return self.expected_min <= self.detected <= self.expected_max
+
+
+_DIRECTION = re.compile(r"\bto his (left|right)\b", re.IGNORECASE)
+
+
+def twist_direction(label_twist: dict) -> str:
+    """The way a labelled twist turns the shoulders, for the person ("left", "right", "" if the notes do not say).
+
+    The notes say "to his LEFT/RIGHT"; a golf swing's notes name the backswing (a right-handed golfer's
+    shoulders turn to his right, away from the target) and the downswing (to his left).
+    """
+    notes = str(label_twist.get("notes") or "")
+    found = _DIRECTION.search(notes)
+    if found:
+        return found.group(1).lower()
+    if "BACKSWING" in notes:
+        return "right"
+    if "DOWNSWING" in notes:
+        return "left"
+    return ""
+
+
+def _label_range(value: object) -> tuple[float, float] | None:
+    """``"~45-50"`` -> (45, 50); None when the label gives no number."""
+    numbers = [float(x) for x in re.findall(r"\d+(?:\.\d+)?", str(value or ""))]
+    return (min(numbers[:2]), max(numbers[:2])) if numbers else None
+
+
+def _angle_errors(label: dict, report: Report) -> tuple[list[float], list[float]]:
+    """(trunk, knee) absolute errors at the bottom of matched lifts whose view judges the measure."""
+    trunk_errors: list[float] = []
+    knee_errors: list[float] = []
+    used: set[int] = set()
+    for lift in report.lifts:
+        for j, want in enumerate(label.get("reps", [])):
+            if j in used or not (want["start_s"] - TOLERANCE_S <= lift.rep.bottom_s <= want["end_s"] + TOLERANCE_S):
+                continue
+            used.add(j)
+            m = lift.measures
+            trunk = _label_range(want.get("approx_trunk_flexion_from_vertical_deg_at_bottom"))
+            knee = _label_range(want.get("approx_knee_interior_angle_deg_at_bottom"))
+            if trunk and m.reliable(Measure.TRUNK_FLEXION) and math.isfinite(m.trunk_flexion_at_bottom_deg):
+                trunk_errors.append(abs(m.trunk_flexion_at_bottom_deg - sum(trunk) / 2))
+            if knee and m.reliable(Measure.KNEE_FLEXION) and math.isfinite(m.knee_flexion_at_bottom_deg):
+                knee_errors.append(abs(m.knee_flexion_at_bottom_deg - (180.0 - sum(knee) / 2)))
+            break
+    return trunk_errors, knee_errors
 
 
 def score_clip(label: dict, report: Report, seconds: float = 0.0) -> ClipScore:
@@ -73,11 +144,21 @@ def score_clip(label: dict, report: Report, seconds: float = 0.0) -> ClipScore:
     twists = label.get("twists", [])
     big = [t for t in twists if (t.get("approx_peak_twist_deg") or 0) >= TWIST_LABEL_MIN_DEG]
 
-    def overlaps(event, t) -> bool:  # type: ignore[no-untyped-def]
+    def overlaps(event: TwistEvent, t: dict) -> bool:
+        assert event.start_s is not None and event.end_s is not None
         return event.start_s <= t["end_s"] + TOLERANCE_S and event.end_s >= t["start_s"] - TOLERANCE_S
 
     found = sum(1 for t in big if any(overlaps(e, t) for e in judged))
     false_alarms = sum(1 for e in judged if not any(overlaps(e, t) for t in twists))
+    labelled_by_dir: dict[str, int] = {"left": 0, "right": 0}
+    found_by_dir: dict[str, int] = {"left": 0, "right": 0}
+    for t in big:
+        way = twist_direction(t)
+        if way:
+            labelled_by_dir[way] += 1
+            found_by_dir[way] += any(overlaps(e, t) and e.turn_direction == way for e in judged)
+    trunk_errors, knee_errors = _angle_errors(label, report)
+    uncertain = [e for e in report.twist_events if not e.reliable]
     return ClipScore(
         clip=label["file"],
         expected_min=int(label["rep_count"]["min"]),
@@ -94,6 +175,15 @@ def score_clip(label: dict, report: Report, seconds: float = 0.0) -> ClipScore:
         twists_uncertain=sum(1 for e in report.twist_events if not e.reliable),
         seconds=seconds,
         styles=tuple(styles),
+        side_view=str(label.get("view", "")).lower().startswith("side"),
+        twists_any_labelled=len(twists),
+        twists_reported=len(judged),
+        twists_labelled_by_dir=labelled_by_dir,
+        twists_found_by_dir=found_by_dir,
+        trunk_errors_deg=tuple(round(e, 1) for e in trunk_errors),
+        knee_errors_deg=tuple(round(e, 1) for e in knee_errors),
+        twists_found_uncertain=sum(1 for t in big if any(overlaps(e, t) for e in uncertain)),
+        verdicts={k: n for k, n in report.verdict_counts.items() if n},
     )
 
 
@@ -121,23 +211,51 @@ def evaluate_dir(
 
 HEADER = (
     f"{'clip':50s} {'expect':>6s} {'det':>4s} {'match':>5s} {'extra':>5s} {'miss':>4s} {'style':>6s} "
-    f"{'twist':>6s} {'false':>5s} {'count':>5s} {'sec':>5s}"
+    f"{'twist':>6s} {'dir':>5s} {'false':>5s} {'trunk':>5s} {'knee':>5s} {'count':>5s} {'sec':>5s}"
 )
+
+
+def _median(values: tuple[float, ...] | list[float]) -> float:
+    return statistics.median(values) if values else math.nan
 
 
 def _row(s: ClipScore) -> str:
     expect = f"{s.expected_min}" if s.expected_min == s.expected_max else f"{s.expected_min}-{s.expected_max}"
     style = f"{s.style_right}/{s.matched}"
     twist = f"{s.twists_found}/{s.twists_labelled}"
+    way = f"{sum(s.twists_found_by_dir.values())}/{sum(s.twists_labelled_by_dir.values())}"
+
+    def err(values: tuple[float, ...]) -> str:
+        return f"{_median(values):5.1f}" if values else f"{'–':>5s}"
+
     return (
         f"{s.clip[:50]:50s} {expect:>6s} {s.detected:>4d} {s.matched:>5d} {s.extra:>5d} {s.missed:>4d} {style:>6s} "
-        f"{twist:>6s} {s.twist_false_alarms:>5d} {'ok' if s.count_ok else 'WRONG':>5s} {s.seconds:5.1f}"
+        f"{twist:>6s} {way:>5s} {s.twist_false_alarms:>5d} {err(s.trunk_errors_deg)} {err(s.knee_errors_deg)} "
+        f"{'ok' if s.count_ok else 'WRONG':>5s} {s.seconds:5.1f}"
     )
+
+
+def twist_totals(scores: list[ClipScore], *, side_view: bool | None = None) -> tuple[int, int]:
+    """(found, labelled) twists of 30° or more, over the clips of one kind of view (None: all)."""
+    chosen = [s for s in scores if side_view is None or s.side_view == side_view]
+    return sum(s.twists_found for s in chosen), sum(s.twists_labelled for s in chosen)
 
 
 def summary_lines(scores: list[ClipScore]) -> list[str]:
     total = lambda name: sum(getattr(s, name) for s in scores)  # noqa: E731
     matched = total("matched")
+    found_fo, labelled_fo = twist_totals(scores, side_view=False)
+    found_side, labelled_side = twist_totals(scores, side_view=True)
+    reported = total("twists_reported")
+    by_dir = {
+        way: (
+            sum(s.twists_found_by_dir.get(way, 0) for s in scores),
+            sum(s.twists_labelled_by_dir.get(way, 0) for s in scores),
+        )
+        for way in ("left", "right")
+    }
+    trunk = [e for s in scores for e in s.trunk_errors_deg]
+    knee = [e for s in scores for e in s.knee_errors_deg]
     lines = [
         f"clips with the right count: {sum(s.count_ok for s in scores)}/{len(scores)}",
         f"lifts: labelled {total('labelled')}, detected {total('detected')}, matched {matched}, "
@@ -145,8 +263,15 @@ def summary_lines(scores: list[ClipScore]) -> list[str]:
         f"style right: {total('style_right')}/{matched} = {100 * total('style_right') / max(matched, 1):.1f}%",
         f"twists (labelled >= {TWIST_LABEL_MIN_DEG:.0f} deg) found: "
         f"{total('twists_found')}/{total('twists_labelled')}, "
-        f"false alarms {total('twist_false_alarms')}, reported in views that cannot judge twist "
-        f"{total('twists_uncertain')}",
+        f"false alarms {total('twist_false_alarms')} of {reported} reported, reported in views that cannot judge "
+        f"twist {total('twists_uncertain')}",
+        f"  in front and oblique views: {found_fo}/{labelled_fo}; side views: {found_side}/{labelled_side} "
+        f"(and {sum(s.twists_found_uncertain for s in scores if s.side_view)}/{labelled_side} reported there "
+        "with low reliability, not counted)",
+        "  found turning the same way: "
+        + ", ".join(f"to the {way} {found}/{labelled}" for way, (found, labelled) in by_dir.items()),
+        f"angles at the bottom against the labels (median absolute error, views that judge them): "
+        f"trunk {_median(trunk):.1f} deg over {len(trunk)} lifts, knee {_median(knee):.1f} deg over {len(knee)} lifts",
     ]
     return lines
 

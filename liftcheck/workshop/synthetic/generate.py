@@ -12,7 +12,7 @@ from typing import TypeVar
 
 import numpy as np
 
-from liftcheck.landmarks import N_LANDMARKS, PoseFrame
+from liftcheck.landmarks import N_LANDMARKS, PoseFrame, PoseLandmark
 from liftcheck.workshop.synthetic.body import (
     _IS_FACE,
     _NEUTRAL,
@@ -137,6 +137,9 @@ def generate(
     height_m: float = 1.75,
     noise_m: float = 0.0,
     noise_px: float = 0.0,
+    depth_noise_m: float = 0.0,
+    depth_noise_s: float = 0.3,
+    swap_sides_from_behind: bool = False,
     miss_rate: float = 0.0,
     miss_run_s: float = 0.15,
     fps_jitter: float = 0.0,
@@ -155,6 +158,11 @@ def generate(
             pinhole camera; ``focal_px`` defaults to 1.1 × the image width.
         height_m: the person's height; every segment scales with it.
         noise_m, noise_px: standard deviations of gaussian noise on each world coordinate and pixel.
+        depth_noise_m: a pose model's depth guess: extra noise on each landmark's world depth
+            (z), wandering with time (an AR(1) process with correlation time ``depth_noise_s``),
+            as MediaPipe's depth is its noisiest and slowest-wandering coordinate.
+        swap_sides_from_behind: while the person's back is to the camera, swap every left
+            landmark with its right one, as a pose model that assumes a front view does.
         miss_rate: the fraction of frames lost (replaced by ``PoseFrame.empty``), in runs
             averaging ``miss_run_s``.
         start_s, end_s: cut the clip from the scenario's timeline (for a clip that begins
@@ -193,6 +201,14 @@ def generate(
         world = world + rng_m.normal(0.0, noise_m, world.shape)
     if noise_px > 0:
         pixels = pixels + rng_px.normal(0.0, noise_px, pixels.shape)
+    if depth_noise_m > 0:
+        world[:, :, 2] += _wandering(t_scene, depth_noise_m, depth_noise_s, world.shape[1], rng_m)
+    if swap_sides_from_behind:
+        behind = _facing_away(track, scene_pts, camera)
+        swap = _SWAP_SIDES
+        world[behind] = world[behind][:, swap]
+        pixels[behind] = pixels[behind][:, swap]
+        visibility[behind] = visibility[behind][:, swap]
     hip_px = camera.project(hip_mid_cam)
     # Nobody is found when the hips are off the image or the person is at the lens.
     found = ((hip_px >= 0) & (hip_px <= np.array([width, height]))).all(axis=1) & (hip_mid_cam[:, 2] > 0.5)
@@ -219,6 +235,41 @@ def generate(
         body=body,
         fps=float(fps),
     )
+
+
+def _wandering(t_s: np.ndarray, sd: float, correlation_s: float, n: int, rng: np.random.Generator) -> np.ndarray:
+    """(frames, n) noise of standard deviation ``sd`` that wanders with correlation time ``correlation_s``."""
+    out = np.empty((len(t_s), n))
+    value = rng.normal(0.0, sd, n)
+    last = t_s[0] if len(t_s) else 0.0
+    for i, t in enumerate(t_s):
+        keep = np.exp(-max(t - last, 0.0) / correlation_s) if correlation_s > 0 else 0.0
+        value = keep * value + np.sqrt(1.0 - keep**2) * rng.normal(0.0, sd, n)
+        out[i] = value
+        last = t
+    return out
+
+
+def _facing_away(track: dict[str, np.ndarray], scene_pts: np.ndarray, camera: Camera) -> np.ndarray:
+    """(frames,) True where the body's front faces away from the camera."""
+    yaw = np.radians(track["view_yaw_deg"])
+    fwd = np.stack([-np.sin(yaw), -np.cos(yaw), np.zeros(len(yaw))], axis=1)
+    hips = (scene_pts[:, L.LEFT_HIP] + scene_pts[:, L.RIGHT_HIP]) / 2.0
+    to_camera = camera.position_m[None, :] - hips
+    return np.asarray(np.sum(fwd * to_camera, axis=1) < 0.0)
+
+
+def _swap_sides() -> list[int]:
+    """Each landmark's index after swapping left and right (the nose stays)."""
+    order = list(range(N_LANDMARKS))
+    for lm in PoseLandmark:
+        if lm.name.startswith("LEFT_"):
+            right = PoseLandmark[lm.name.replace("LEFT_", "RIGHT_")]
+            order[lm], order[right] = int(right), int(lm)
+    return order
+
+
+_SWAP_SIDES = _swap_sides()
 
 
 def _check_options(
