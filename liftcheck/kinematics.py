@@ -29,7 +29,7 @@ from enum import Enum
 import numpy as np
 
 from liftcheck.config import DEFAULT_CONFIG, KinematicsConfig, RangeConfig, UncertaintyConfig
-from liftcheck.landmarks import PoseFrame, PoseLandmark
+from liftcheck.landmarks import TRUNK_AND_LEGS, PoseFrame, PoseLandmark
 
 L = PoseLandmark
 CAMERA_UP = np.array([0.0, -1.0, 0.0])
@@ -403,16 +403,7 @@ class UpEstimator:
 
 
 # The landmarks whose picture and model positions fix the picture's scale (pixels per metre).
-_SCALE_LANDMARKS = (
-    L.LEFT_SHOULDER,
-    L.RIGHT_SHOULDER,
-    L.LEFT_HIP,
-    L.RIGHT_HIP,
-    L.LEFT_KNEE,
-    L.RIGHT_KNEE,
-    L.LEFT_ANKLE,
-    L.RIGHT_ANKLE,
-)
+_SCALE_LANDMARKS = TRUNK_AND_LEGS
 
 
 def picture_scale_px_per_m(xy_px: np.ndarray, xyz_m: np.ndarray) -> float:
