@@ -5,10 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from liftcheck.ui import history, live, upload
-from liftcheck.ui.common import enable_thread_dumps
+from liftcheck.ui.common import clean_up_after_a_killed_server, enable_thread_dumps
 
 st.set_page_config(page_title="liftcheck", page_icon="🏋️", layout="wide")
 enable_thread_dumps()
+clean_up_after_a_killed_server()
 
 pages = st.navigation(
     [

@@ -43,6 +43,7 @@ PURE = (
     "charts",
     "html_report",
     "workshop.synthetic",
+    "workdirs",
 )
 HEAVY = ("cv2", "av", "mediapipe", "streamlit", "streamlit_webrtc", "pandas", "altair", "ray")
 

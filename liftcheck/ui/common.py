@@ -7,7 +7,6 @@ import os
 import secrets
 import shutil
 import signal
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, replace
@@ -21,6 +20,7 @@ from liftcheck.pipeline import AnalysisCancelled, Progress, analyze_synthetic, a
 from liftcheck.report import Report
 from liftcheck.store import HistoryStore, StoreError
 from liftcheck.video import VideoError
+from liftcheck.workdirs import make_workdir, remove_stale
 from liftcheck.workshop.samples import samples_dir as find_samples
 
 VIDEO_TYPES = ("mp4", "mov", "avi", "webm", "mkv")
@@ -178,7 +178,7 @@ def run_analysis(
     The upload goes to a private temporary folder under a random name and is deleted
     afterwards; the user's file name is only ever shown, never used as a path.
     """
-    workdir = Path(tempfile.mkdtemp(prefix="liftcheck-"))  # mode 0700
+    workdir = make_workdir()  # mode 0700, marked with this process so a later start can clean up after a kill
     source = workdir / "none"
     started = time.perf_counter()
     bar = st.progress(0.0, text="Starting the analysis…")
@@ -234,6 +234,12 @@ def run_analysis(
         video=video if settings.keep_video else None,
     )
     return Result(report=data, thumbnails=dict(report.thumbnails), video=video, session_id=session_id)
+
+
+@st.cache_resource
+def clean_up_after_a_killed_server() -> list[str]:
+    """Once per server process: remove the upload folders a killed server left in the temporary folder."""
+    return [str(p) for p in remove_stale()]
 
 
 _thread_dump_file: object | None = None
