@@ -44,6 +44,7 @@ PURE = (
     "html_report",
     "workshop.synthetic",
     "workdirs",
+    "turns",
 )
 HEAVY = ("cv2", "av", "mediapipe", "streamlit", "streamlit_webrtc", "pandas", "altair", "ray")
 

@@ -22,6 +22,7 @@ from liftcheck.live import LiveProcessor, LiveSession
 from liftcheck.presentation import SEVERITY_ICON
 from liftcheck.ui.common import Settings, save_to_history, show_messages, sidebar_settings
 from liftcheck.ui.summary import PAGE_NOTE, render_summary
+from liftcheck.ui.text import plain
 
 ICE_ENV = "LIFTCHECK_ICE_SERVERS"
 WEBRTC_KEY = "live"
@@ -94,7 +95,7 @@ def _live_panel(holder: _Holder, speak: bool) -> None:
     lifts: list[dict] = state.setdefault("live_lifts", [])
     processor = holder.processor
     if holder.error:
-        st.error(holder.error)
+        st.error(plain(holder.error))
     if processor is None:
         st.caption("Waiting for the camera…")
         return
@@ -115,8 +116,10 @@ def _live_panel(holder: _Holder, speak: bool) -> None:
     )
     if processor.frames_failed:
         st.warning(
-            f"{processor.frames_failed} camera frames could not be analysed and are left out; the last error: "
-            f"{processor.last_error}. Lifts during them are not counted."
+            plain(
+                f"{processor.frames_failed} camera frames could not be analysed and are left out; the last error: "
+                f"{processor.last_error}. Lifts during them are not counted."
+            )
         )
     if not lifts and processor.last_framing:
         st.warning(processor.last_framing)

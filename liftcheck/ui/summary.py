@@ -8,7 +8,6 @@ spec as the printable report's (``charts.timeline_spec``).
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import altair as alt
 import pandas as pd
@@ -18,6 +17,7 @@ from liftcheck.charts import timeline_spec
 from liftcheck.html_report import render_html
 from liftcheck.presentation import REPORT_DISCLAIMER, SEVERITY_ICON, VERDICT_ICON, VERDICTS, citation
 from liftcheck.report import COLUMN, LiftRow, ReportView
+from liftcheck.ui.text import file_stem
 
 # Under every result and on the empty pages: the privacy line and the disclaimer.
 PAGE_NOTE = REPORT_DISCLAIMER
@@ -178,7 +178,7 @@ def timeline_chart(view: ReportView) -> None:
 
 
 def downloads(report: dict, view: ReportView, thumbnails: dict[int, bytes], key: str) -> None:
-    stem = Path(view.source or "session").stem[:60] or "session"
+    stem = file_stem(view.source)  # the user's file name, reduced to safe characters
     cols = st.columns(3)
     cols[0].download_button(
         "Download JSON",
