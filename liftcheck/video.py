@@ -334,6 +334,10 @@ def _video_stream(container: av.container.InputContainer, name: str) -> Any:
             raise VideoError(f"{name} holds only a cover picture, no video")
         kinds: list[str] = sorted({str(s.type) for s in container.streams}) or ["nothing"]
         raise VideoError(f"{name} has no video track (it holds {', '.join(kinds)})")
+    decodable = [s for s in streams if s.codec_context is not None]
+    if not decodable:
+        raise VideoError(f"{name}'s video is in a format ({streams[0].codec_tag or 'unknown'}) that cannot be decoded")
+    streams = decodable
     if len(streams) == 1:
         return streams[0]
     if all(_stream_frames(s) for s in streams):
