@@ -4,17 +4,34 @@ from __future__ import annotations
 
 import streamlit as st
 
-from liftcheck.ui import history, live, upload
-from liftcheck.ui.common import enable_thread_dumps
+from liftcheck.ui import access, history, live, upload
+from liftcheck.ui.common import clean_up_after_a_killed_server, enable_thread_dumps, guarded
 
 st.set_page_config(page_title="liftcheck", page_icon="🏋️", layout="wide")
 enable_thread_dumps()
+clean_up_after_a_killed_server()
 
+PAGES = (
+    (upload.page, "Upload", "📼", "upload"),
+    (live.page, "Live", "🎥", "live"),
+    (history.page, "History", "🗂️", "history"),
+)
+
+# Who this is decides what runs: nothing of any page (its data, its History) before the check passes.
+who = access.check()
+st.session_state[access.USER_KEY] = who
+if who is None:
+    # Every address answers with the refusal or the sign-in just drawn, and nothing else.
+    pages = st.navigation(
+        [st.Page(lambda: None, title=title, url_path=url, default=url == "upload") for _, title, _, url in PAGES],
+        position="hidden",
+    )
+    st.stop()
+access.sidebar(who)
 pages = st.navigation(
     [
-        st.Page(upload.page, title="Upload", icon="📼", url_path="upload", default=True),
-        st.Page(live.page, title="Live", icon="🎥", url_path="live"),
-        st.Page(history.page, title="History", icon="🗂️", url_path="history"),
+        st.Page(guarded(page, title), title=title, icon=icon, url_path=url, default=url == "upload")
+        for page, title, icon, url in PAGES
     ]
 )
 # Which page the previous full run showed (the Live page needs it: see live.keep_stream_over_reruns).

@@ -129,7 +129,7 @@ def print_table(report: Mapping[str, Any] | ReportView, stream=sys.stdout) -> No
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     from liftcheck.pipeline import analyze_video
-    from liftcheck.video import VideoError
+    from liftcheck.video import VideoError, VideoWriteError
 
     _quiet_native_logs()
     path = Path(args.video)
@@ -146,6 +146,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     except VideoError as exc:
         print(f"liftcheck: cannot analyse {path.name}: {exc}", file=sys.stderr)
         return 1
+    except VideoWriteError as exc:
+        print(f"liftcheck: {exc}", file=sys.stderr)
+        return 1
     except ModelError as exc:
         print(f"liftcheck: {exc}", file=sys.stderr)
         return 2
@@ -154,12 +157,15 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             bar.close()
     data = report.to_dict()
     print_table(data)
-    if args.json:
-        Path(args.json).write_text(report.to_json())
-        print(f"JSON report written to {args.json}")
-    if args.csv:
-        Path(args.csv).write_text(report.to_csv())
-        print(f"CSV written to {args.csv}")
+    for target, what, text in ((args.json, "JSON report", report.to_json), (args.csv, "CSV", report.to_csv)):
+        if not target:
+            continue
+        try:
+            Path(target).write_text(text())
+        except OSError as exc:
+            print(f"liftcheck: cannot write the {what} to {target}: {exc.strerror or exc}", file=sys.stderr)
+            return 1
+        print(f"{what} written to {target}")
     if args.annotated:
         print(f"annotated video written to {args.annotated}")
     return 0

@@ -257,6 +257,62 @@ class PeopleConfig:
 
 
 @dataclass(frozen=True)
+class LimitsConfig:
+    """How much work one video file may ask for: checked when it is opened, before a frame is decoded.
+
+    A video file is a program for the decoder. A 750 kB H.264 file can hold 16000×16000 frames
+    (2.9 GB of memory to decode) and a 13 MB file a million frames (9 hours of analysis), so
+    the size a file claims is checked against these limits first. The defaults are the command
+    line's (one user, their own files); ``APP_LIMITS`` is the app's, stricter, since the app
+    runs analyses for whoever opens it, side by side.
+    """
+
+    # Width × height of one frame. 8K (7680×4320) is the most any consumer camera records;
+    # frames are shrunk to Config.max_side_px before inference, so more pixels only cost memory
+    # (FFmpeg holds several decoded frames, 50 MB each at 8K).
+    max_pixels: int = 7680 * 4320
+    # A frame this small on either side cannot show a body to find landmarks on, and the
+    # annotated video (H.264, 4:2:0) cannot be written below 2×2.
+    min_side_px: int = 16
+    # Length of one file. Two hours is a long filmed work session; the full model analyses
+    # about 26 frames a second on two cores, so that is about two hours of work at 30 fps.
+    max_duration_s: float = 2 * 3600.0
+    # Frames in one file: the longest file at 60 frames a second (phones record at most that
+    # for normal video). Checked against the count the container states, and while reading
+    # for containers that state none (a GIF, some Matroska files).
+    max_frames: int = 2 * 3600 * 60
+    # FFmpeg decoder threads. By default FFmpeg starts one per core and each holds frames in
+    # flight; decoding is not the bottleneck (the pose model is), and one thread decodes 1080p
+    # H.264 several times faster than the model runs.
+    decoder_threads: int = 4
+    # Analyses running at once in one app server (the others wait in line, with their place
+    # shown). Each takes a core for the model and up to 0.5 GB; on two cores two at once already
+    # halve each other's speed.
+    max_concurrent_analyses: int = 2
+
+    def __post_init__(self) -> None:
+        for name in ("max_pixels", "min_side_px", "max_frames", "decoder_threads", "max_concurrent_analyses"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"LimitsConfig.{name} must be a positive int, got {value!r}")
+        if not self.max_duration_s > 0:
+            raise ValueError(f"LimitsConfig.max_duration_s must be positive, got {self.max_duration_s!r}")
+
+
+# The command line's limits: the user's own files on the user's own machine.
+CLI_LIMITS = LimitsConfig()
+# The app's: 4K (3840×2160, what phones record) and 20 minutes (within the 500 MB upload
+# limit at phone bit rates), at most two analyses at a time, two decoder threads each.
+APP_LIMITS = LimitsConfig(
+    max_pixels=3840 * 2160,
+    max_duration_s=20 * 60.0,
+    max_frames=20 * 60 * 60,
+    decoder_threads=2,
+    max_concurrent_analyses=2,
+)
+
+
+@dataclass(frozen=True)
 class Config:
     kinematics: KinematicsConfig = field(default_factory=KinematicsConfig)
     ranges: RangeConfig = field(default_factory=RangeConfig)
@@ -264,6 +320,8 @@ class Config:
     people: PeopleConfig = field(default_factory=PeopleConfig)
     reps: RepConfig = field(default_factory=RepConfig)
     rules: RuleConfig = field(default_factory=RuleConfig)
+    # What a file may ask for (pixels, length, frames): the command line's by default.
+    limits: LimitsConfig = field(default_factory=LimitsConfig)
     # Analyse at most this many frames a second: a 60 fps file adds nothing a lift needs
     # (the evaluation shows the same counts and styles at 30 as at 60).
     max_analysis_fps: float = 30.0

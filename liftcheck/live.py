@@ -9,9 +9,10 @@ annotated frame goes back out as one.
 from __future__ import annotations
 
 import logging
-import math
 import queue
 import threading
+import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -43,6 +44,111 @@ class LiveFrame:
 # A camera clock that goes back by more than this has jumped (see ``LiveSession.process``);
 # less is a late or repeated frame, which is skipped.
 LIVE_CLOCK_JUMP_BACK_S = 0.5
+# A gap between two camera frames longer than this is a pause (the tab was hidden, the camera
+# stalled), not frames lost on the way: a webcam sends at least 5 frames a second.
+LIVE_PAUSE_S = 1.0
+# The camera's frame interval is estimated from this many of the latest intervals (10 s at 30 fps).
+LIVE_RATE_WINDOW = 300
+# No webcam a browser offers sends faster than this: the interval estimate never goes below it.
+LIVE_MAX_CAMERA_FPS = 120.0
+
+
+class CameraClock:
+    """How many frames the camera sent, from the times on the frames that arrived: a count that cannot explode.
+
+    Every frame that reaches the app is ``observe``d. Frames lost before that (the network, the
+    browser's encoder under load) leave gaps in the camera's clock: a gap of about k frame
+    intervals holds k - 1 lost frames. The interval comes from the middle of the shorter recent
+    intervals (``interval_s``), so jitter, a repeated or late frame and the gaps do not move it
+    (the minimum interval did: one frame stamped a millisecond after another made every later
+    gap count 30 frames lost). The total lost is at most what the camera could have sent in the
+    time covered by arriving frames, minus what arrived. Pauses longer than ``LIVE_PAUSE_S`` and
+    jumps back of the clock count no lost frames.
+    """
+
+    def __init__(self) -> None:
+        self.received = 0
+        self.repeated = 0  # a time not after the last frame's: a repeat, a late frame or a jump back
+        self.pauses = 0
+        self.active_s = 0.0  # camera time covered by frames arriving at most LIVE_PAUSE_S apart
+        self._last_t: float | None = None
+        self._recent: deque[float] = deque(maxlen=LIVE_RATE_WINDOW)
+        self._gaps_ms: dict[int, int] = {}  # interval in whole ms -> how many; bounded by LIVE_PAUSE_S
+        self._intervals = 0
+
+    def observe(self, t_s: float) -> None:
+        self.received += 1
+        last, self._last_t = self._last_t, t_s
+        if last is None:
+            return
+        dt = t_s - last
+        if dt <= 0:
+            self.repeated += 1
+            if dt > -LIVE_CLOCK_JUMP_BACK_S:
+                self._last_t = last  # a late frame: the clock is still where it was
+            return
+        if dt > LIVE_PAUSE_S:
+            self.pauses += 1
+            return
+        self.active_s += dt
+        self._intervals += 1
+        self._recent.append(dt)
+        key = int(round(dt * 1000))
+        self._gaps_ms[key] = self._gaps_ms.get(key, 0) + 1
+
+    @property
+    def interval_s(self) -> float | None:
+        """The camera's frame interval (None before two frames).
+
+        The median of the shorter half of the recent intervals finds the single-frame intervals
+        even when many are gaps; the median of the intervals within half of that, either side,
+        then takes out the bias toward short ones that jitter would give it.
+        """
+        if not self._recent:
+            return None
+        recent = np.sort(np.fromiter(self._recent, float))
+        rough = float(np.median(recent[: max(1, len(recent) // 2)]))
+        single = recent[(recent > 0.5 * rough) & (recent < 1.5 * rough)]
+        interval = float(np.median(single)) if single.size else rough
+        return max(interval, 1.0 / LIVE_MAX_CAMERA_FPS)
+
+    @property
+    def fps(self) -> float | None:
+        interval = self.interval_s
+        return None if interval is None else 1.0 / interval
+
+    @property
+    def lost(self) -> int:
+        """Frames the camera sent that never arrived (an estimate, bounded by the time frames were arriving)."""
+        interval = self.interval_s
+        if interval is None:
+            return 0
+        in_gaps = sum(n * max(0, int(round(ms / 1000 / interval)) - 1) for ms, n in self._gaps_ms.items())
+        bound = max(0, int(round(self.active_s / interval)) - self._intervals)
+        return min(in_gaps, bound)
+
+
+@dataclass(frozen=True)
+class LiveCounts:
+    """What became of the camera's frames. ``received`` = analysed + busy + repeated + failed."""
+
+    received: int  # frames that reached the app
+    analysed: int
+    busy: int  # arrived while a frame was being analysed; only the newest waiting one is analysed
+    repeated: int  # a time not after the last analysed frame's
+    failed: int  # the analysis raised
+    lost: int  # estimate: sent by the camera, never arrived (gaps in its clock)
+    camera_fps: float | None  # the camera's own rate, from its clock
+
+    @property
+    def sent(self) -> int:
+        """Frames the camera sent, as far as the app can tell."""
+        return self.received + self.lost
+
+    @property
+    def dropped(self) -> int:
+        """Frames the camera sent that will not be analysed (sent - analysed, but for a frame being analysed now)."""
+        return self.busy + self.repeated + self.failed + self.lost
 
 
 class LiveSession:
@@ -139,70 +245,98 @@ class LiveEvent:
 class LiveProcessor:
     """The camera callback's worker: one per browser session, fed ``av.VideoFrame``s.
 
-    Frames that arrive while one is being analysed are not queued: the caller gets the
-    last annotated frame back at once and the frame is counted as dropped, so the view
-    never falls further and further behind. Finished lifts go out through ``events``.
+    The page hands it every frame that arrived since the last call (``on_frames``); it analyses
+    the newest and counts the rest as skipped while busy, so the view never falls further and
+    further behind and every frame the camera sent is counted. A frame offered while another is
+    being analysed (``on_frame`` from two threads) is not queued either: the caller gets the last
+    annotated frame back at once. Finished lifts go out through ``events``.
     """
 
     def __init__(self, session: LiveSession) -> None:
         self.session = session
         self.events: queue.Queue[LiveEvent] = queue.Queue()
-        self.frames_in = 0
+        self.clock = CameraClock()
         self.frames_processed = 0
         self.frames_dropped_busy = 0
         # Frames whose analysis raised: sent back as they came, counted, and the last error kept for the page.
         self.frames_failed = 0
         self.last_error = ""
-        # streamlit-webrtc's async mode already skips frames that queue up behind a slow one and
-        # hands over only the newest; those gaps show in the camera's timestamps.
-        self.frames_skipped_upstream = 0
-        self._last_t: float | None = None
-        self._min_dt = math.inf
         self.last_framing = ""
         self.process_times_s: list[float] = []
         self._busy = threading.Lock()
+        self._counting = threading.Lock()
         self._last_out: object | None = None
         self._stopped = False
         self._clock_t0: float | None = None
 
+    # -- what became of the camera's frames
+
+    def counts(self) -> LiveCounts:
+        with self._counting:
+            return LiveCounts(
+                received=self.clock.received,
+                analysed=self.frames_processed,
+                busy=self.frames_dropped_busy,
+                repeated=self.session.frames_skipped,
+                failed=self.frames_failed,
+                lost=self.clock.lost,
+                camera_fps=self.clock.fps,
+            )
+
+    @property
+    def frames_in(self) -> int:
+        return self.clock.received
+
+    @property
+    def frames_skipped_upstream(self) -> int:
+        return self.clock.lost
+
     @property
     def frames_dropped(self) -> int:
-        return (
-            self.frames_dropped_busy + self.frames_skipped_upstream + self.frames_failed + self.session.frames_skipped
-        )
+        return self.counts().dropped
 
-    def _count_skipped(self, t_s: float) -> None:
-        if self._last_t is not None:
-            dt = t_s - self._last_t
-            if dt > 0:
-                self._min_dt = min(self._min_dt, dt)
-                if math.isfinite(self._min_dt):
-                    self.frames_skipped_upstream += max(0, int(round(dt / self._min_dt)) - 1)
-        self._last_t = t_s
+    def _time_of(self, frame) -> float:  # type: ignore[no-untyped-def]
+        if frame.time is not None:
+            return float(frame.time)
+        # A camera frame with no timestamp: the wall clock stands in.
+        now = time.monotonic()
+        self._clock_t0 = self._clock_t0 if self._clock_t0 is not None else now
+        return now - self._clock_t0
+
+    # -- frames in
+
+    def on_frames(self, frames: list) -> list:  # type: ignore[type-arg]
+        """Every frame that arrived since the last call, oldest first: the newest is analysed, the others are
+        counted as skipped while busy. Returns the annotated newest frame, as a list (streamlit-webrtc's queued
+        frames callback)."""
+        if not frames:
+            return []
+        with self._counting:
+            for frame in frames[:-1]:
+                self.clock.observe(self._time_of(frame))
+                self.frames_dropped_busy += 1
+        return [self.on_frame(frames[-1])]
 
     def on_frame(self, frame):  # type: ignore[no-untyped-def]
         """av.VideoFrame in, annotated av.VideoFrame out; never raises into the media thread."""
-        import time
-
         from liftcheck.report import lift_row
         from liftcheck.video import av_frame_to_rgb, rgb_to_av_frame
 
-        self.frames_in += 1
+        with self._counting:
+            t_s = self._time_of(frame)
+            self.clock.observe(t_s)
         if self._stopped or not self._busy.acquire(blocking=False):
-            self.frames_dropped_busy += 1
+            with self._counting:
+                self.frames_dropped_busy += 1
             return self._last_out if self._last_out is not None else frame
         try:
             started = time.perf_counter()
-            rgb, t_s = av_frame_to_rgb(frame)
-            if t_s is None:  # a camera frame with no timestamp: fall back to the wall clock
-                now = time.monotonic()
-                self._clock_t0 = self._clock_t0 if self._clock_t0 is not None else now
-                t_s = now - self._clock_t0
-            self._count_skipped(t_s)
+            rgb, _ = av_frame_to_rgb(frame)
             annotated, live = self.session.annotate(rgb, t_s)
             if live is None:  # a repeat of the last frame's time: the view keeps the last annotated frame
                 return self._last_out if self._last_out is not None else frame
-            self.frames_processed += 1
+            with self._counting:
+                self.frames_processed += 1
             self.last_framing = live.framing
             if live.lift is not None:
                 main = live.lift.main_finding
@@ -212,7 +346,8 @@ class LiveProcessor:
             self.process_times_s.append(time.perf_counter() - started)
             return out
         except Exception as exc:  # noqa: BLE001 - the media thread must survive one bad frame
-            self.frames_failed += 1
+            with self._counting:
+                self.frames_failed += 1
             self.last_error = f"{type(exc).__name__}: {exc}"
             if self.frames_failed == 1 or self.frames_failed % 100 == 0:  # the log says it, without a flood
                 _log.warning(

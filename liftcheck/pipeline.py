@@ -55,14 +55,15 @@ def analyze_video(
 ) -> Report:
     """Analyse a video file from start to end and return its report.
 
-    Raises ``VideoError`` for a file that is not a readable video, ``ModelError`` when
-    the model cannot be had, ``AnalysisCancelled`` when ``cancel`` is set mid-way.
+    Raises ``VideoError`` for a file that is not a readable video or asks for more than
+    ``config.limits`` allow, ``VideoWriteError`` when the annotated video cannot be written,
+    ``ModelError`` when the model cannot be had, ``AnalysisCancelled`` when ``cancel`` is set mid-way.
     """
     from liftcheck.video import VideoReader
 
     path = Path(path)
     rate = max_fps if max_fps is not None else config.max_analysis_fps
-    reader = VideoReader(path, max_fps=rate, max_side_px=config.max_side_px)
+    reader = VideoReader(path, max_fps=rate, max_side_px=config.max_side_px, limits=config.limits)
     info = reader.info
     expected = info.frame_count
     if expected and info.fps > 0 and rate:

@@ -162,11 +162,14 @@ class PoseEstimator:
         if self._scouts is not None:
             self._scouts.shutdown(wait=True)
             self._scouts = None
-        for name in ("_landmarker", "_multi", "_scout"):
-            landmarker = getattr(self, name)
-            if landmarker is not None:
-                landmarker.close()
-                setattr(self, name, None)
+        # Closing a landmarker logs a line per accelerator ("DestroyAccelerator"): after the CLI's
+        # progress bar, for nobody.
+        with _native_stderr_silenced():
+            for name in ("_landmarker", "_multi", "_scout"):
+                landmarker = getattr(self, name)
+                if landmarker is not None:
+                    landmarker.close()
+                    setattr(self, name, None)
 
     def notes(self) -> list[str]:
         """What the report should say about who was followed (nothing when one person was in view)."""

@@ -14,6 +14,9 @@ Integrity: WAL journal and a busy timeout so two processes can save at once; eve
 no earlier session is touched; the schema version lives in ``PRAGMA user_version`` and a file
 from a newer liftcheck, or a file that is not ours, is refused and left as it is.
 
+Privacy: the folder is 0700 and the database with its -wal and -shm files 0600 (tightened, and
+logged, when found wider), since the thumbnails show people's bodies and faces.
+
 Schema (version 2)::
 
     sessions(id INTEGER PRIMARY KEY AUTOINCREMENT, created_utc TEXT, source_name TEXT,
@@ -28,9 +31,12 @@ Schema (version 2)::
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import os
 import sqlite3
+import stat
 import sys
 import threading
 import zlib
@@ -39,6 +45,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
+
+_log = logging.getLogger(__name__)
 
 DATA_DIR_ENV = "LIFTCHECK_DATA_DIR"
 DB_FILENAME = "history.sqlite3"
@@ -301,6 +309,39 @@ def _row(record: tuple[object, ...]) -> SessionRow:
     )
 
 
+def _tighten(path: Path, mode: int) -> None:
+    """Take away every permission ``path`` has beyond ``mode``, and log it (it was readable by others until now)."""
+    current = stat.S_IMODE(path.stat().st_mode)
+    if not current & ~mode:
+        return
+    try:
+        path.chmod(current & mode)
+    except OSError as exc:  # a read-only file system: the history can still be read
+        _log.warning("%s is open to other users (mode %04o) and could not be tightened: %s", path, current, exc)
+        return
+    _log.warning("%s was open to other users (mode %04o); tightened to %04o", path, current, current & mode)
+
+
+def _make_private(db_path: Path) -> None:
+    """The history's folder 0700, the database and its -wal/-shm files 0600 (they hold photos of bodies).
+
+    Called once the file is known to be ours. Files and a folder left wider (by an older version,
+    or by hand) are tightened. A folder this user does not own, or a shared one with the sticky
+    bit (like /tmp), is left as it is: the files in it are still private.
+    """
+    if os.name == "nt":  # no POSIX modes: the per-user folder is private already
+        return
+    folder = db_path.parent
+    info = folder.stat()
+    if info.st_uid == os.getuid() and not info.st_mode & stat.S_ISVTX:
+        _tighten(folder, 0o700)
+    else:
+        _log.warning("the history folder %s is shared or not this user's: its mode was left as it is", folder)
+    for path in (db_path, *(db_path.with_name(db_path.name + suffix) for suffix in ("-wal", "-shm", "-journal"))):
+        if path.is_file():
+            _tighten(path, 0o600)
+
+
 def _is_not_a_database(exc: sqlite3.DatabaseError) -> bool:
     name = getattr(exc, "sqlite_errorname", "")  # Python 3.11+
     return name in ("SQLITE_NOTADB", "SQLITE_CORRUPT") or "not a database" in str(exc) or "malformed" in str(exc)
@@ -340,9 +381,16 @@ class HistoryStore:
                 if handle.read(len(_SQLITE_HEADER)) != _SQLITE_HEADER:
                     raise self._not_ours("it is not an SQLite file")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         except OSError as exc:
             raise StoreError(f"cannot create the folder for the history {self.path.parent}: {exc}") from exc
+        try:
+            # Created 0600 before SQLite opens it: SQLite gives the -wal and -shm files it creates
+            # the database's own mode.
+            with contextlib.suppress(FileExistsError):
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except OSError as exc:
+            raise StoreError(f"cannot create the history {self.path}: {exc.strerror or exc}") from exc
         try:
             # isolation_level=None: we issue BEGIN / COMMIT ourselves, so each save is exactly one transaction.
             conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, check_same_thread=False, isolation_level=None)
@@ -350,6 +398,7 @@ class HistoryStore:
             raise StoreError(f"cannot open the history {self.path}: {exc}") from exc
         try:
             self._prepare(conn)
+            _make_private(self.path)
         except BaseException as exc:
             conn.close()
             if isinstance(exc, sqlite3.DatabaseError):

@@ -11,6 +11,8 @@ whole files for the workshop (the sample clips, long test videos).
 
 from __future__ import annotations
 
+import contextlib
+import io
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -23,8 +25,38 @@ import av
 import av.error
 import numpy as np
 
-# Container formats that hold a still image, not a video, even though FFmpeg opens them.
-_IMAGE_FORMATS = ("image2", "png_pipe", "jpeg_pipe", "bmp_pipe", "gif", "webp_pipe", "tiff_pipe", "apng")
+from liftcheck.config import CLI_LIMITS, LimitsConfig
+
+# FFmpeg's demuxers for the containers liftcheck reads, and the only ones it lets parse a file:
+# "mov" is MP4/MOV/M4V/3GP, "matroska" is MKV and WebM, and an animated GIF is a short video.
+# (FFmpeg matches a demuxer named "mov,mp4,m4a,3gp,3g2,mj2" by any of its names.) Everything
+# else (a playlist, a concat script, a network description, ~350 other demuxers) is refused
+# before its header is read.
+VIDEO_CONTAINERS = ("mov", "matroska", "avi", "gif")
+# Demuxers a refused file may be read with only to say what it is (the message names it):
+# still images, audio and other video containers, none of which opens any other file.
+_NAMEABLE_FORMATS = (
+    "png_pipe", "jpeg_pipe", "bmp_pipe", "webp_pipe", "tiff_pipe", "apng", "j2k_pipe", "qoi_pipe",
+    "wav", "mp3", "aac", "flac", "ogg", "w64", "aiff",
+    "mpegts", "mpeg", "flv", "asf", "yuv4mpegpipe", "h264", "hevc", "mjpeg", "rm",
+)  # fmt: skip
+# Of those, the ones that hold a still image.
+_IMAGE_FORMATS = ("png_pipe", "jpeg_pipe", "bmp_pipe", "webp_pipe", "tiff_pipe", "apng", "j2k_pipe", "qoi_pipe")
+# What a text file that FFmpeg would follow to other files or addresses starts with, and what it is.
+_SCRIPTS = (
+    (b"ffconcat version", "an ffconcat script (a list of other files to read)"),
+    (b"#EXTM3U", "an HLS playlist (a list of other files or addresses to read)"),
+    (b"<MPD", "a DASH manifest (a list of other files or addresses to read)"),
+    (b"v=0", "an SDP session description (it names network streams)"),
+)
+# Options for opening a file: FFmpeg parses it only with the demuxers above and opens nothing
+# else on its behalf (no protocol at all is allowed for a nested open; the file itself is a
+# Python file object, so no name is ever taken for a URL).
+# Written files are named "file:" + their absolute path, so a name like "http:host:80" is a file too.
+_FILE_ONLY = {"protocol_whitelist": "file"}
+_FASTSTART = {"movflags": "+faststart"}
+_OPEN_OPTIONS = {"format_whitelist": ",".join(VIDEO_CONTAINERS), "protocol_whitelist": "none"}
+_NAME_OPTIONS = {"format_whitelist": ",".join(_NAMEABLE_FORMATS), "protocol_whitelist": "none"}
 # Box types an MP4/MOV file can start with, and the first bytes of a Matroska/WebM file.
 _MP4_FIRST_BOXES = (b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot", b"styp")
 _EBML_MAGIC = b"\x1a\x45\xdf\xa3"
@@ -32,6 +64,13 @@ _EBML_MAGIC = b"\x1a\x45\xdf\xa3"
 
 class VideoError(ValueError):
     """The file is not a video that can be analysed; the message says why."""
+
+
+class VideoWriteError(OSError):
+    """A video could not be written (a full disk, a frame the encoder cannot take); the message says why.
+
+    The half-written file is removed before this is raised.
+    """
 
 
 @dataclass(frozen=True)
@@ -45,6 +84,8 @@ class VideoInfo:
     duration_s: float
     frame_count: int  # as the container says; 0 when it does not say
     codec: str
+    container: str = ""  # FFmpeg's demuxer name, e.g. "mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm", "gif"
+    stream_index: int = 0  # which of the file's streams holds the video (see _video_stream)
 
 
 @dataclass(frozen=True, eq=False)
@@ -65,6 +106,7 @@ class ReadStats:
     thinned: int = 0  # skipped on purpose to keep to the analysis rate
     bad_timestamps: int = 0  # skipped because the time was not after the previous frame's
     truncated: bool = False  # the file ended in the middle of its data
+    stopped_at_limit: bool = False  # reading stopped at LimitsConfig.max_frames or max_duration_s
     problems: list[str] = field(default_factory=list)
 
 
@@ -157,31 +199,222 @@ def _cut_short(path: Path) -> str | None:
     return None
 
 
-def _open(path: Path) -> av.container.InputContainer:
+class _Opened:
+    """An open input file: the container, the stream that holds the video, and the file object under both."""
+
+    def __init__(self, container: av.container.InputContainer, stream: Any, handle: BinaryIO) -> None:
+        self.container = container
+        self.stream = stream
+        self.handle = handle
+
+    def close(self) -> None:
+        try:
+            self.container.close()
+        finally:
+            self.handle.close()
+
+
+def _create(path: str | Path, options: dict[str, str]) -> tuple[av.container.OutputContainer, io.FileIO]:
+    """An MP4 written to ``path`` through a file object of ours, so a failed write can always be closed.
+
+    The object's name is "file:" + the absolute path: FFmpeg reopens the file by that name to move
+    the index to the front (faststart), and the prefix keeps a name like "http:host:80" a file.
+    """
+    handle = io.FileIO(Path(path), "w+")
+    try:
+        handle.name = "file:" + str(Path(path).absolute())
+        container = av.open(handle, mode="w", format="mp4", options={**options, **_FILE_ONLY})
+    except BaseException:
+        handle.close()
+        raise
+    return container, handle
+
+
+def _refuse_nested(url: str, flags: int, options: dict) -> BinaryIO:
+    # FFmpeg asks this to open another file or address on the file's behalf: never.
+    raise PermissionError(f"liftcheck opens no other file or address for a video (asked for {url!r})")
+
+
+def _decoder_options(limits: LimitsConfig) -> dict[str, str]:
+    # max_pixels makes FFmpeg's decoders refuse a larger frame instead of allocating it, also while
+    # av.open looks at the first frames (16000×16000: 118 MB instead of 620 MB for that look).
+    return {"max_pixels": str(limits.max_pixels), "threads": str(limits.decoder_threads)}
+
+
+def _open_raw(path: Path, limits: LimitsConfig) -> tuple[av.container.InputContainer, BinaryIO]:
+    """The file opened as a file (never as a URL), parsed only by the allowed demuxers."""
+    handle = path.open("rb")
+    try:
+        container = av.open(
+            handle,
+            mode="r",
+            container_options=_OPEN_OPTIONS,
+            options=_decoder_options(limits),
+            io_open=_refuse_nested,
+        )
+    except BaseException:
+        handle.close()
+        raise
+    return container, handle
+
+
+def _what_it_is(path: Path, limits: LimitsConfig) -> tuple[str | None, list[str]]:
+    """(FFmpeg's name for a refused file's format, the kinds of its streams), read with the nameable demuxers only."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+            for magic, what in _SCRIPTS:
+                if head.startswith(magic):
+                    return what, []
+            handle.seek(0)
+            with av.open(
+                handle, container_options=_NAME_OPTIONS, options=_decoder_options(limits), io_open=_refuse_nested
+            ) as container:
+                kinds = sorted({str(s.type) for s in container.streams})
+                return f"{container.format.name}", kinds
+    except (av.error.FFmpegError, OSError, UnicodeDecodeError, ValueError):
+        return None, []
+
+
+def _not_a_video(path: Path, limits: LimitsConfig, exc: BaseException) -> VideoError:
+    """The error for a file the allowed demuxers would not open: cut short, an image, audio, or something else."""
+    name = _label(path)
+    cut = _cut_short(path)
+    if cut:
+        return VideoError(
+            f"{name} was cut short ({cut}), so nothing in it can be read: copy or upload the whole file again"
+        )
+    what, kinds = _what_it_is(path, limits)
+    if what is None:
+        return VideoError(f"{name} is not a video file that can be read (FFmpeg recognises no video container in it)")
+    if what in _IMAGE_FORMATS:
+        kind = what.removesuffix("_pipe").upper()
+        return VideoError(f"{name} is a still image ({kind}), not a video: film the lift and upload the video")
+    if kinds and "video" not in kinds:
+        return VideoError(f"{name} has no video track (it holds {', '.join(kinds)}; FFmpeg reads it as {what})")
+    readable = "MP4/MOV, Matroska/WebM, AVI or an animated GIF"
+    if what.startswith(("an ", "a ")):
+        return VideoError(f"{name} is not a video file: it is {what}. liftcheck reads only {readable} files")
+    return VideoError(f"{name} is not a video file liftcheck reads: FFmpeg detects the {what} format; "
+                      f"liftcheck reads {readable}")
+
+
+def _is_cover(stream: Any) -> bool:
+    return bool(stream.disposition & av.stream.Disposition.attached_pic)
+
+
+def _stream_frames(stream: Any) -> int:
+    if stream.frames:
+        return int(stream.frames)
+    # Matroska keeps the count in a statistics tag when the muxer wrote one.
+    tag = str(stream.metadata.get("NUMBER_OF_FRAMES", "") or "")
+    return int(tag) if tag.isdigit() else 0
+
+
+def _stream_duration_s(stream: Any) -> float:
+    if stream.duration is not None and stream.time_base is not None:
+        return float(stream.duration * stream.time_base)
+    tag = str(stream.metadata.get("DURATION", "") or "")  # Matroska: "00:01:02.500000000"
+    try:
+        hours, minutes, seconds = tag.split(":")
+        return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+    except ValueError:
+        return 0.0
+
+
+def _video_stream(container: av.container.InputContainer, name: str) -> Any:
+    """The stream that holds the video: never a cover picture, else the one with the most frames (or longest).
+
+    A file can carry a cover or poster picture as a video stream of its own (marked as an
+    attached picture, or just a stream of a frame or two) before the real video.
+    """
+    streams = [s for s in container.streams.video if not _is_cover(s)]
+    if not streams:
+        if container.streams.video:
+            raise VideoError(f"{name} holds only a cover picture, no video")
+        kinds: list[str] = sorted({str(s.type) for s in container.streams}) or ["nothing"]
+        raise VideoError(f"{name} has no video track (it holds {', '.join(kinds)})")
+    decodable = [s for s in streams if s.codec_context is not None]
+    if not decodable:
+        raise VideoError(f"{name}'s video is in a format ({streams[0].codec_tag or 'unknown'}) that cannot be decoded")
+    streams = decodable
+    if len(streams) == 1:
+        return streams[0]
+    if all(_stream_frames(s) for s in streams):
+        return max(streams, key=lambda s: (_stream_frames(s), -s.index))
+    return max(streams, key=lambda s: (_stream_duration_s(s), -s.index))
+
+
+def _duration_s(container: av.container.InputContainer, stream: Any) -> float:
+    duration = _stream_duration_s(stream)
+    if duration <= 0 and container.duration is not None:
+        duration = container.duration / av.time_base
+    return max(0.0, duration)
+
+
+def _check_limits(name: str, container: av.container.InputContainer, stream: Any, limits: LimitsConfig) -> None:
+    """Refuse a file that asks for more than ``limits`` allow, from what it states, before any frame is decoded."""
+    width, height = stream.codec_context.width, stream.codec_context.height
+    if width and height:
+        if width * height > limits.max_pixels:
+            raise VideoError(
+                f"{name} has frames of {width}×{height} pixels ({width * height / 1e6:.1f} megapixels); liftcheck "
+                f"reads at most {limits.max_pixels / 1e6:.1f} megapixels a frame (the max_pixels limit): "
+                "shrink the video"
+            )
+        if min(width, height) < limits.min_side_px:
+            raise VideoError(
+                f"{name} has frames of {width}×{height} pixels, too small to show a person: liftcheck needs at least "
+                f"{limits.min_side_px} pixels on each side (the min_side_px limit)"
+            )
+    duration = _duration_s(container, stream)
+    if duration > limits.max_duration_s:
+        raise VideoError(
+            f"{name} lasts {_hms(duration)}; liftcheck analyses at most {_hms(limits.max_duration_s)} of video in one "
+            "file (the max_duration_s limit): cut it into parts"
+        )
+    frames = _stream_frames(stream)
+    rate = stream.average_rate or stream.guessed_rate
+    if not frames and rate and duration:
+        frames = int(duration * float(rate))
+    if frames > limits.max_frames:
+        raise VideoError(
+            f"{name} holds {frames:,} frames; liftcheck analyses at most {limits.max_frames:,} frames in one file "
+            "(the max_frames limit): cut it into parts"
+        )
+
+
+def _hms(seconds: float) -> str:
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours} h {rest // 60:02d} min" if hours else f"{rest // 60} min {rest % 60:02d} s"
+
+
+def _open(path: Path, limits: LimitsConfig) -> _Opened:
+    """``path`` opened as a video file: refused with a VideoError if it is not one, or asks too much of ``limits``."""
     name = _label(path)
     if not path.exists():
         raise VideoError(f"no such file: {name}")
     if path.is_dir():
         raise VideoError(f"{name} is a folder, not a video file")
+    if not path.is_file():
+        raise VideoError(f"{name} is not a regular file (a device, a pipe or a socket), not a video file")
     if path.stat().st_size == 0:
         raise VideoError(f"{name} is empty (0 bytes): there is no video in it")
     try:
-        container = av.open(str(path), mode="r")
-    except (av.error.FFmpegError, UnicodeDecodeError) as exc:
-        cut = _cut_short(path)
-        if cut:
-            raise VideoError(
-                f"{name} was cut short ({cut}), so nothing in it can be read: copy or upload the whole file again"
-            ) from exc
-        raise VideoError(f"{name} is not a video file that can be read") from exc
-    if any(name in _IMAGE_FORMATS for name in container.format.name.split(",")):
-        container.close()
-        raise VideoError(f"{name} is a still image, not a video: film the lift and upload the video")
-    if not container.streams.video:
-        kinds: list[str] = sorted({str(s.type) for s in container.streams}) or ["nothing"]
-        container.close()
-        raise VideoError(f"{name} has no video track (it holds {', '.join(kinds)})")
-    return container
+        container, handle = _open_raw(path, limits)
+    except (av.error.FFmpegError, UnicodeDecodeError, PermissionError) as exc:
+        raise _not_a_video(path, limits, exc) from exc
+    opened = _Opened(container, None, handle)
+    try:
+        opened.stream = _video_stream(container, name)
+        _check_limits(name, container, opened.stream, limits)
+        opened.stream.codec_context.thread_count = limits.decoder_threads
+        opened.stream.codec_context.options = _decoder_options(limits)
+    except BaseException:
+        opened.close()
+        raise
+    return opened
 
 
 def _rotation_of(stream: av.video.stream.VideoStream, first: av.VideoFrame | None) -> int:
@@ -193,44 +426,55 @@ def _rotation_of(stream: av.video.stream.VideoStream, first: av.VideoFrame | Non
     return int(round(rotation / 90.0)) % 4 * 90
 
 
-def probe(path: str | Path) -> VideoInfo:
-    """Read a video's size, rotation, rate and length without decoding all of it."""
+def probe(path: str | Path, *, limits: LimitsConfig = CLI_LIMITS) -> VideoInfo:
+    """Read a video's size, rotation, rate and length without decoding all of it.
+
+    Raises VideoError when the file is not a video liftcheck reads, or states more pixels,
+    frames or length than ``limits`` allow (checked before any frame is decoded).
+    """
     path = Path(path)
-    container = _open(path)
+    opened = _open(path, limits)
+    container, stream = opened.container, opened.stream
     try:
-        stream = container.streams.video[0]
         first = None
+        more = False
         try:
             for frame in container.decode(stream):
+                if first is not None:
+                    more = True
+                    break
                 first = frame
-                break
+                if not _is_gif(container):
+                    break
         except av.error.FFmpegError as exc:
             raise VideoError(f"{path.name}: no frame could be decoded ({exc.__class__.__name__})") from exc
         if first is None:
             raise VideoError(f"{path.name} has a video track with no frames in it")
+        if _is_gif(container) and not more:
+            raise VideoError(f"{path.name} is a still image (a GIF with a single frame), not a video")
         rotation = _rotation_of(stream, first)
         width, height = first.width, first.height
         if rotation in (90, 270):
             width, height = height, width
         rate = stream.average_rate or stream.guessed_rate or stream.base_rate
         fps = float(rate) if rate else 0.0
-        if stream.duration is not None and stream.time_base is not None:
-            duration = float(stream.duration * stream.time_base)
-        elif container.duration is not None:
-            duration = container.duration / av.time_base
-        else:
-            duration = 0.0
         return VideoInfo(
             width=width,
             height=height,
             rotation_deg=rotation,
             fps=fps,
-            duration_s=duration,
-            frame_count=int(stream.frames or 0),
+            duration_s=_duration_s(container, stream),
+            frame_count=_stream_frames(stream),
             codec=stream.codec_context.name,
+            container=container.format.name,
+            stream_index=stream.index,
         )
     finally:
-        container.close()
+        opened.close()
+
+
+def _is_gif(container: av.container.InputContainer) -> bool:
+    return container.format.name == "gif"
 
 
 def _scaled_size(width: int, height: int, max_side_px: int | None) -> tuple[int, int]:
@@ -248,15 +492,23 @@ class VideoReader:
     and whether the file was cut short.
     """
 
-    def __init__(self, path: str | Path, *, max_fps: float | None = 30.0, max_side_px: int | None = 1280) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        max_fps: float | None = 30.0,
+        max_side_px: int | None = 1280,
+        limits: LimitsConfig = CLI_LIMITS,
+    ) -> None:
         if max_fps is not None and not (max_fps > 0 and math.isfinite(max_fps)):
             raise ValueError(f"max_fps must be a positive number of frames per second or None, got {max_fps!r}")
         self.path = Path(path)
-        self.info = probe(self.path)
+        self.limits = limits
+        self.info = probe(self.path, limits=limits)
         self.max_fps = max_fps
         self.max_side_px = max_side_px
         self.stats = ReadStats()
-        self._container: av.container.InputContainer | None = None
+        self._opened: _Opened | None = None
         self._last_t: float | None = None
 
     def __enter__(self) -> VideoReader:
@@ -268,18 +520,25 @@ class VideoReader:
         self.close()
 
     def close(self) -> None:
-        if self._container is not None:
-            self._container.close()
-            self._container = None
+        if self._opened is not None:
+            self._opened.close()
+            self._opened = None
 
     def __iter__(self) -> Iterator[Frame]:
         self.close()
         self.stats = ReadStats()
         self._last_t = None
-        container = _open(self.path)
-        self._container = container
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"  # frame-parallel decoding; the pose model is the bottleneck, not this
+        opened = _open(self.path, self.limits)
+        self._opened = opened
+        container, stream = opened.container, opened.stream
+        # Frame-parallel decoding, on at most limits.decoder_threads threads (set in _open).
+        stream.thread_type = "AUTO"
+        if _is_gif(container):
+            self.stats.problems.append(
+                f"{_label(self.path)} is an animated GIF: it was analysed as a video of {self.info.width}×"
+                f"{self.info.height} pixels at {self.info.fps:.3g} frames a second. A GIF keeps 256 colours and is "
+                "often cut down from a video: the camera's own video file gives the pose model more to see."
+            )
         k = self.info.rotation_deg // 90
         stored_w, stored_h = (self.info.height, self.info.width) if k % 2 else (self.info.width, self.info.height)
         out_w, out_h = _scaled_size(stored_w, stored_h, self.max_side_px)
@@ -312,8 +571,13 @@ class VideoReader:
         """(index, decoded frame, time in s) with strictly increasing times; the others are counted and skipped."""
         time_base = stream.time_base
         start = stream.start_time or 0
+        limits = self.limits
         for frame in container.decode(stream):
             index = self.stats.decoded
+            if index >= limits.max_frames:
+                # For containers that state no frame count (checked at open for the others).
+                self._stop_at_limit(f"{limits.max_frames:,} frames (the max_frames limit)")
+                return
             self.stats.decoded += 1
             if frame.pts is not None and time_base is not None:
                 t_s = float((frame.pts - start) * time_base)
@@ -324,13 +588,23 @@ class VideoReader:
             if self._last_t is not None and t_s <= self._last_t:
                 self.stats.bad_timestamps += 1
                 continue
+            if t_s > limits.max_duration_s:
+                self._stop_at_limit(f"{_hms(limits.max_duration_s)} (the max_duration_s limit)")
+                return
             self._last_t = t_s
             yield index, frame, t_s
+
+    def _stop_at_limit(self, limit: str) -> None:
+        # Reported, not raised: what was read so far is analysed, and the report says where it stopped.
+        self.stats.stopped_at_limit = True
+        self.stats.problems.append(
+            f"{_label(self.path)} goes on past {limit}: the analysis stopped there and the rest was not analysed"
+        )
 
     def _check_the_end(self) -> None:
         """After reading: say whether the file was cut short, and how many frames had bad times."""
         last_t = self._last_t
-        cut = None if self.stats.truncated else _cut_short(self.path)
+        cut = None if self.stats.truncated or self.stats.stopped_at_limit else _cut_short(self.path)
         if cut:
             self.stats.truncated = True
             upto = f"up to {last_t:.1f} s " if last_t is not None else ""
@@ -342,6 +616,7 @@ class VideoReader:
             self.info.duration_s
             and last_t is not None
             and not self.stats.truncated
+            and not self.stats.stopped_at_limit
             and last_t + 2 * self._nominal_s() < self.info.duration_s - 1.0
         ):
             # For containers whose byte counts are not checked above: the clock says frames are missing.
@@ -387,9 +662,15 @@ class _Thinning:
         return True
 
 
-def read_frames(path: str | Path, *, max_fps: float | None = 30.0, max_side_px: int | None = 1280) -> Iterator[Frame]:
+def read_frames(
+    path: str | Path,
+    *,
+    max_fps: float | None = 30.0,
+    max_side_px: int | None = 1280,
+    limits: LimitsConfig = CLI_LIMITS,
+) -> Iterator[Frame]:
     """Shorthand for iterating a ``VideoReader``."""
-    with VideoReader(path, max_fps=max_fps, max_side_px=max_side_px) as reader:
+    with VideoReader(path, max_fps=max_fps, max_side_px=max_side_px, limits=limits) as reader:
         yield from reader
 
 
@@ -407,6 +688,7 @@ class VideoWriter:
         self._crf = crf
         self._preset = preset
         self._container: av.container.OutputContainer | None = None
+        self._handle: io.FileIO | None = None
         self._stream: av.video.stream.VideoStream | None = None
         self._size: tuple[int, int] | None = None
         self._last_pts = -1
@@ -418,10 +700,13 @@ class VideoWriter:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self.close()
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
 
     def _start(self, width: int, height: int) -> None:
-        self._container = av.open(str(self.path), mode="w", format="mp4", options={"movflags": "+faststart"})
+        self._container, self._handle = _create(self.path, _FASTSTART)
         rate = Fraction(self._fps_hint).limit_denominator(1001) if self._fps_hint > 0 else Fraction(30)
         stream = self._container.add_stream("libx264", rate=rate)
         stream.width = width
@@ -434,32 +719,75 @@ class VideoWriter:
         self._size = (width, height)
 
     def write(self, rgb: np.ndarray, t_s: float) -> None:
-        """Append one (H, W, 3) uint8 RGB frame shown at ``t_s`` seconds."""
+        """Append one (H, W, 3) uint8 RGB frame shown at ``t_s`` seconds.
+
+        Raises VideoWriteError (the half-written file removed) when the frame cannot be
+        encoded or the file cannot be written, e.g. on a full disk.
+        """
         if rgb.ndim != 3 or rgb.shape[2] != 3:
             raise ValueError(f"VideoWriter.write needs an (H, W, 3) RGB frame, got shape {rgb.shape}")
         height, width = rgb.shape[0] // 2 * 2, rgb.shape[1] // 2 * 2
-        if self._stream is None:
-            self._start(width, height)
-        elif (width, height) != self._size:
+        if self._stream is not None and (width, height) != self._size:
             raise ValueError(f"frame size changed from {self._size} to {(width, height)} in one video")
+        if width < 2 or height < 2:
+            raise VideoWriteError(
+                f"cannot write {self.path.name}: its frames would be {width}×{height} pixels, and H.264 needs at "
+                "least 2×2"
+            )
         pts = max(int(round(t_s * 1000)), self._last_pts + 1)
+        try:
+            if self._stream is None:
+                self._start(width, height)
+            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb[:height, :width]), format="rgb24")
+            frame.pts = pts
+            frame.time_base = Fraction(1, 1000)
+            assert self._container is not None and self._stream is not None
+            for packet in self._stream.encode(frame):
+                self._container.mux(packet)
+        except (av.error.FFmpegError, OSError) as exc:
+            self.abort()
+            raise self._failed(exc) from exc
         self._last_pts = pts
-        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb[:height, :width]), format="rgb24")
-        frame.pts = pts
-        frame.time_base = Fraction(1, 1000)
-        assert self._container is not None and self._stream is not None
-        for packet in self._stream.encode(frame):
-            self._container.mux(packet)
         self.frames_written += 1
 
     def close(self) -> None:
+        """Finish the file; on a failure, remove it and raise VideoWriteError."""
         if self._container is None:
             return
         assert self._stream is not None
-        for packet in self._stream.encode():
-            self._container.mux(packet)
-        self._container.close()
-        self._container = None
+        try:
+            for packet in self._stream.encode():
+                self._container.mux(packet)
+            container, self._container = self._container, None
+            container.close()
+        except (av.error.FFmpegError, OSError) as exc:
+            self.abort()
+            raise self._failed(exc) from exc
+        finally:
+            self._close_handle()
+
+    def abort(self) -> None:
+        """Close without finishing, and remove the half-written file. Never raises."""
+        container, self._container = self._container, None
+        if container is not None:
+            # The file object is closed next, whatever state a failed close leaves PyAV in.
+            with contextlib.suppress(av.error.FFmpegError, OSError):
+                container.close()
+        started = self._handle is not None
+        self._close_handle()
+        if started:
+            with contextlib.suppress(OSError):
+                self.path.unlink(missing_ok=True)
+
+    def _close_handle(self) -> None:
+        handle, self._handle = self._handle, None
+        if handle is not None:
+            with contextlib.suppress(OSError):
+                handle.close()
+
+    def _failed(self, exc: BaseException) -> VideoWriteError:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        return VideoWriteError(f"could not write the video {self.path.name}: {reason}")
 
 
 def av_frame_to_rgb(frame: av.VideoFrame) -> tuple[np.ndarray, float | None]:
@@ -496,7 +824,8 @@ def encode_constant_rate(
     of the file by shifting both. Odd sizes are trimmed to even, as yuv420p needs.
     """
     count = 0
-    with av.open(str(out), mode="w", format="mp4") as container:
+    container, handle = _create(out, {})
+    with handle, container:
         stream = container.add_stream("libx264", rate=fps)
         stream.pix_fmt = "yuv420p"
         stream.options = {"crf": str(crf), "preset": preset, "bf": "0"}
@@ -520,7 +849,8 @@ def repeat_packets(source: str | Path, out: str | Path, seconds: float) -> float
 
     No re-encoding: ``source`` must have no B-frames (``encode_constant_rate`` writes such files).
     """
-    with av.open(str(source)) as src_file:
+    container, handle = _open_raw(Path(source), CLI_LIMITS)
+    with handle, container as src_file:
         src = src_file.streams.video[0]
         time_base = src.time_base
         packets = [
@@ -532,7 +862,8 @@ def repeat_packets(source: str | Path, out: str | Path, seconds: float) -> float
         span = max(p[1] + (p[3] or 0) for p in packets) - first  # one copy, in the stream's time base
         limit = int(seconds / time_base)
         end = 0
-        with av.open(str(out), mode="w", format="mp4") as target:
+        target, out_handle = _create(out, {})
+        with out_handle, target:
             dst = target.add_stream_from_template(src)
             shift = 0
             while True:
@@ -575,12 +906,14 @@ def cut_video(source: str | Path, target: str | Path, cut: Cut) -> int:
     """
     source = Path(source)
     try:
-        with av.open(str(source)) as inp:
+        container, handle = _open_raw(source, CLI_LIMITS)
+        with handle, container as inp:
             if not inp.streams.video:
                 raise VideoError(f"{source.name} has no video track to cut")
             video_in = inp.streams.video[0]
             video_in.thread_type = "AUTO"
-            with av.open(str(target), mode="w", format="mp4", options={"movflags": "+faststart"}) as out:
+            out, out_handle = _create(target, _FASTSTART)
+            with out_handle, out:
                 return (_remux if cut.copy else _reencode)(inp, video_in, out, cut)
     except av.error.FFmpegError as exc:
         raise VideoError(f"could not cut {source.name}: {exc}") from exc

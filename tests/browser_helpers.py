@@ -115,16 +115,27 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @contextmanager
-def streamlit_server(env: dict[str, str], log_path: Path, start_timeout_s: float = 60.0) -> Iterator[StreamlitServer]:
-    """`streamlit run app.py` on a free local port; yields once /_stcore/health answers ok."""
+def streamlit_server(
+    env: dict[str, str],
+    log_path: Path,
+    start_timeout_s: float = 60.0,
+    *,
+    address: str | None = "127.0.0.1",
+    extra_args: tuple[str, ...] = (),
+) -> Iterator[StreamlitServer]:
+    """`streamlit run app.py` on a free local port; yields once /_stcore/health answers ok.
+
+    ``address`` None leaves server.address to .streamlit/config.toml (the shipped default).
+    """
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     command = [
         sys.executable, "-m", "streamlit", "run", "app.py",
-        "--server.address", "127.0.0.1",
+        *(("--server.address", address) if address is not None else ()),
         "--server.port", str(port),
         "--server.headless", "true",
         "--browser.gatherUsageStats", "false",
+        *extra_args,
     ]  # fmt: skip
     with open(log_path, "wb") as log:
         # A log file, not a pipe: a pipe nobody reads fills up and stalls the server.

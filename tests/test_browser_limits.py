@@ -7,14 +7,25 @@ from __future__ import annotations
 import os
 import re
 import stat
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_helpers import StreamlitServer, chromium_tab, find_chromium, screenshot, streamlit_server, sync_playwright
+from browser_helpers import (
+    CHROMIUM_ARGS,
+    StreamlitServer,
+    chromium_tab,
+    find_chromium,
+    screenshot,
+    streamlit_server,
+    sync_playwright,
+)
 from test_browser import ERROR_ALERT, _grid_rows, _nav, _no_exception, _open_app, _wait_for_result
 
+from liftcheck.store import HistoryStore
 from liftcheck.workshop.looping import encode_loop, loop_video
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
@@ -46,8 +57,14 @@ def tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def app_tmp(tmp: Path) -> Path:
-    """The server's TMPDIR, so the test can see the app's temporary files come and go."""
+    """The server's TMPDIR, so the test can see the app's temporary files come and go. It starts with an upload
+    left by a server that was killed (its process is gone), which the app must remove when it starts."""
     (tmp / "tmp").mkdir()
+    stale = tmp / "tmp" / "liftcheck-killed"
+    stale.mkdir(mode=0o700)
+    (stale / "upload-00000000deadbeef.mp4").write_bytes(b"somebody's lift")
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    (stale / "owner.pid").write_text(f"{int(gone.stdout)} -\n")
     return tmp / "tmp"
 
 
@@ -81,8 +98,11 @@ def _history_names(page) -> str:  # type: ignore[no-untyped-def]
     return ""
 
 
-def test_a_file_over_the_upload_limit_is_refused_with_the_limit_named(page, server: StreamlitServer) -> None:  # type: ignore[no-untyped-def]
+def test_a_file_over_the_upload_limit_is_refused_with_the_limit_named(  # type: ignore[no-untyped-def]
+    page, server: StreamlitServer, app_tmp: Path
+) -> None:
     _open_app(page, server)
+    assert not (app_tmp / "liftcheck-killed").exists(), "the upload a killed server left was not removed at start"
     too_big = os.urandom((LIMIT_MB + 1) * 1024 * 1024)
     page.set_input_files("input[type=file]", files=[{"name": "huge.mp4", "mimeType": "video/mp4", "buffer": too_big}])
     message = page.get_by_text(re.compile(rf"must be {LIMIT_MB}(\.0)?\s*MB or smaller", re.IGNORECASE))
@@ -145,3 +165,56 @@ def test_a_long_video_cancelled_midway_saves_nothing_and_the_app_goes_on(  # typ
     names = _history_names(page)
     assert SHORT_CLIP in names and long_video.name not in names
     assert server.process.poll() is None
+
+
+def test_a_third_analysis_waits_in_line_with_its_place_shown_and_can_leave_it(  # type: ignore[no-untyped-def]
+    server: StreamlitServer, long_video: Path, samples_dir: Path, app_tmp: Path, tmp: Path
+) -> None:
+    """Two long analyses run (the app runs at most two at once); a third upload, in a third browser, shows
+    "Waiting: 2 analyses ahead of yours" and no work starts for it; its Cancel leaves the line; the others are
+    cancelled too and nothing is saved or left behind."""
+    history = tmp / "data" / "history.sqlite3"
+    saved_before = len(HistoryStore(history).list_sessions()) if history.exists() else 0
+    analysing = re.compile(r"Analysing: \d+ frames")
+    with sync_playwright()() as p:
+        browser = p.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS, headless=True)
+        try:
+            tabs = []
+            for _ in range(3):
+                tab = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+                tab.set_default_timeout(30_000)
+                _open_app(tab, server)
+                tabs.append(tab)
+            first, second, third = tabs
+            for tab in (first, second):
+                tab.set_input_files("input[type=file]", str(long_video))
+            for tab in (first, second):  # both are analysing, not waiting
+                progress = tab.locator('[data-testid="stProgress"]').filter(has_text=analysing)
+                progress.first.wait_for(timeout=180_000)
+            working = set(app_tmp.glob("liftcheck-*"))
+            assert len(working) == 2, working
+
+            third.set_input_files("input[type=file]", str(samples_dir / SHORT_CLIP))
+            waiting = third.locator('[data-testid="stProgress"]').filter(has_text="Waiting: 2 analyses ahead of yours")
+            waiting.first.wait_for(timeout=60_000)
+            screenshot(third, "12-waiting-in-line")
+            third.wait_for_timeout(2000)
+            assert waiting.count() == 1, "the third analysis started although two were running"
+            assert set(app_tmp.glob("liftcheck-*")) == working, "a waiting upload must not start any work"
+
+            third.get_by_role("button", name="Cancel").click()
+            third.locator(INFO_ALERT).filter(has_text="Analysis cancelled. Nothing was saved.").first.wait_for(
+                timeout=60_000
+            )
+            for tab in (first, second):
+                tab.get_by_role("button", name="Cancel").click()
+                tab.locator(INFO_ALERT).filter(has_text="Analysis cancelled").first.wait_for(timeout=60_000)
+            deadline = time.monotonic() + 30
+            while list(app_tmp.glob("liftcheck-*")) and time.monotonic() < deadline:
+                time.sleep(0.5)
+            assert not list(app_tmp.glob("liftcheck-*")), "a cancelled analysis left its upload behind"
+        finally:
+            browser.close()
+    assert server.process.poll() is None
+    saved_after = len(HistoryStore(history).list_sessions()) if history.exists() else 0
+    assert saved_after == saved_before, "a cancelled analysis was saved"

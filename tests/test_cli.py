@@ -5,9 +5,12 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from liftcheck import __version__
 from liftcheck.cli import main
@@ -106,3 +109,36 @@ def test_native_stderr_silencing_from_two_threads_hides_only_while_either_is_ins
     out = subprocess.run([sys.executable, "-c", _SILENCER_RACE], capture_output=True, text=True, timeout=60, env=env)
     assert out.returncode == 0, out.stderr
     assert out.stderr == "shown\n"
+
+
+_PROGRESS_LINE = re.compile(r"^\[[#.]{30}\] +\d+\.\d% +\d+ frames +[\d.]+/[\d.]+ s +(about +\d+ s left)?$")
+
+
+def test_analyze_writes_only_its_own_lines_to_stderr(samples_dir: Path, model_dir: Path, tmp_path: Path) -> None:
+    """With the progress bar on and an annotated video, every stderr line of `liftcheck analyze` is a progress
+    line: nothing from MediaPipe, also not when the landmarkers close after the bar (full model, people search)."""
+    out = _run(
+        "analyze", str(samples_dir / "deadlift_oblique_01.mp4"), "--annotated", str(tmp_path / "a.mp4")
+    )
+    assert out.returncode == 0, out.stderr
+    lines = [line for line in out.stderr.splitlines() if line.strip()]
+    assert lines, "expected at least one progress line"
+    strangers = [line for line in lines if not _PROGRESS_LINE.match(line)]
+    assert not strangers, f"lines on stderr that are not liftcheck's: {strangers}"
+
+
+def test_a_file_that_cannot_be_written_is_a_message_not_a_traceback(
+    samples_dir: Path, model_dir: Path, tmp_path: Path
+) -> None:
+    """--annotated onto a full disk (/dev/full) and --json into a missing folder each exit 1 with a message."""
+    if not Path("/dev/full").exists():
+        pytest.skip("needs /dev/full")
+    full = tmp_path / "annotated.mp4"
+    full.symlink_to("/dev/full")
+    clip = str(samples_dir / "deadlift_oblique_01.mp4")
+    out = _run("analyze", clip, "--model", "lite", "--quiet", "--annotated", str(full))
+    assert out.returncode == 1 and "No space left on device" in out.stderr, out.stderr
+    assert "Traceback" not in out.stderr
+    assert not full.is_symlink(), "the half-written annotated video is left behind"
+    out = _run("analyze", clip, "--model", "lite", "--quiet", "--json", str(tmp_path / "missing" / "r.json"))
+    assert out.returncode == 1 and "cannot write the JSON report" in out.stderr and "Traceback" not in out.stderr

@@ -129,6 +129,27 @@ def _metric(page, label: str) -> int | None:  # type: ignore[no-untyped-def]
     return int(text) if text.isdigit() else None
 
 
+def _camera_counts(page) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """The live panel's camera figures, read in one go: rate, analysed, dropped, and the caption's breakdown."""
+    texts = page.locator('[data-testid="stMetric"]').all_inner_texts()
+    caption = page.get_by_text(re.compile(r"^Of the \d+ frames the camera sent")).first.inner_text()
+    metrics = {}
+    for text in texts:
+        label, _, value = text.strip().partition("\n")
+        metrics[label.strip()] = value.strip()
+    found = re.search(r"Of the (\d+) frames .*?: (\d+) analysed, (\d+) skipped .*?about (\d+) lost", caption)
+    assert found, caption
+    sent, analysed, busy, lost = (int(g) for g in found.groups())
+    return {
+        "fps": float(metrics["Camera frames/s"]),
+        "sent": sent,
+        "analysed": analysed,
+        "busy": busy,
+        "lost": lost,
+        "dropped": sent - analysed if "Frames dropped" not in metrics else int(metrics["Frames dropped"]),
+    }
+
+
 def _live_lifts(page) -> list[str]:  # type: ignore[no-untyped-def]
     """The "**Lift n**" entries of the live list, newest first."""
     strong = page.locator('[data-testid="stMarkdownContainer"] strong').filter(has_text=re.compile(r"^Lift \d+$"))
@@ -228,6 +249,15 @@ def test_live_camera_lifts_summary_and_history(page, server: StreamlitServer):  
     frames_live = _metric(page, "Frames analysed") or 0
     assert frames_live >= frames, "the 'Frames analysed' metric went down"
     screenshot(page, "live-03-lift")
+    camera = _camera_counts(page)
+    print(f"\nlive counters: {camera}")
+
+    # The counters against the fake camera's known rate: the rate read from its clock is the file's
+    # 15 frames/s (the browser may send a little under it on a busy machine, never more), and analysed,
+    # dropped and sent add up (one frame may be in the analysis between the two reads).
+    assert CAMERA_FPS - 2.5 <= camera["fps"] <= CAMERA_FPS + 0.5, camera
+    assert 0 <= camera["sent"] - camera["analysed"] - camera["dropped"] <= 1, camera
+    assert camera["dropped"] <= camera["sent"] and camera["lost"] <= 0.1 * camera["sent"] + 3, camera
 
     # The stream stayed up until now (streamlit-webrtc once dropped it a second after it connected).
     dropped = [

@@ -43,6 +43,8 @@ PURE = (
     "charts",
     "html_report",
     "workshop.synthetic",
+    "workdirs",
+    "turns",
 )
 HEAVY = ("cv2", "av", "mediapipe", "streamlit", "streamlit_webrtc", "pandas", "altair", "ray")
 

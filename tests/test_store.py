@@ -509,3 +509,64 @@ def test_processes_creating_a_new_history_at_once_all_open_it(tmp_path: Path) ->
             _, err = proc.communicate(timeout=30)
             assert proc.returncode == 0, err.decode()
         assert count(db, "PRAGMA user_version") == store_mod.SCHEMA_VERSION
+
+
+# --- privacy of the files at rest
+
+
+def _mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX file modes")
+def test_a_new_history_is_private_to_the_user(tmp_path: Path) -> None:
+    """A new history's folder is 0700 and the database, -wal and -shm files 0600, whatever the umask."""
+    folder = tmp_path / "data"
+    old_umask = os.umask(0o000)  # the most permissive umask: the modes must not come from it
+    try:
+        with HistoryStore(folder / "history.sqlite3") as store:
+            store.save_session(small_report(), source_name="a.mp4", source_kind="upload")
+            files = {p.name: _mode(p) for p in folder.iterdir()}
+    finally:
+        os.umask(old_umask)
+    assert _mode(folder) == 0o700
+    assert files == {"history.sqlite3": 0o600, "history.sqlite3-wal": 0o600, "history.sqlite3-shm": 0o600}
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX file modes")
+def test_a_history_left_open_to_others_is_tightened_and_logged(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A folder 0755 with a database and -wal/-shm files 0644 (as older versions left them) are tightened to
+    0700 and 0600 when opened, each change logged, and the sessions in it are kept."""
+    folder = tmp_path / "data"
+    db_path = folder / "history.sqlite3"
+    with HistoryStore(db_path) as store:
+        store.save_session(small_report(), source_name="a.mp4", source_kind="upload")
+        # Loosen everything while a connection keeps the -wal and -shm files in place.
+        folder.chmod(0o755)
+        for path in folder.iterdir():
+            path.chmod(0o644)
+        with caplog.at_level("WARNING", logger="liftcheck.store"), HistoryStore(db_path) as second:
+            assert len(second.list_sessions()) == 1
+        assert _mode(folder) == 0o700
+        assert {p.name: _mode(p) for p in folder.iterdir()} == {
+            "history.sqlite3": 0o600,
+            "history.sqlite3-wal": 0o600,
+            "history.sqlite3-shm": 0o600,
+        }
+    tightened = [r.getMessage() for r in caplog.records if "tightened" in r.getMessage()]
+    assert len(tightened) == 4, tightened
+    assert any("0755" in m and "0700" in m for m in tightened)
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX file modes")
+def test_a_shared_folder_is_left_alone_but_the_files_are_private(tmp_path: Path) -> None:
+    """A sticky, world-writable folder (like /tmp) given as the data folder keeps its mode; the database is 0600."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    with HistoryStore(shared / "history.sqlite3") as store:
+        store.save_session(small_report(), source_name="a.mp4", source_kind="upload")
+    assert shared.stat().st_mode & 0o7777 == 0o1777
+    assert _mode(shared / "history.sqlite3") == 0o600

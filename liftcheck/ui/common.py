@@ -2,28 +2,40 @@
 
 from __future__ import annotations
 
+import errno
 import faulthandler
+import functools
+import logging
 import os
 import secrets
 import shutil
 import signal
-import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import streamlit as st
 
-from liftcheck.config import DEFAULT_CONFIG, Config
+from liftcheck.config import APP_LIMITS, DEFAULT_CONFIG, Config
 from liftcheck.models import VARIANTS, ModelError
 from liftcheck.pipeline import AnalysisCancelled, Progress, analyze_synthetic, analyze_video
 from liftcheck.report import Report
 from liftcheck.store import HistoryStore, StoreError
-from liftcheck.video import VideoError
+from liftcheck.turns import Turns
+from liftcheck.ui import access
+from liftcheck.ui.text import plain, with_names
+from liftcheck.video import VideoError, VideoWriteError
+from liftcheck.workdirs import make_workdir, remove_stale
 from liftcheck.workshop.samples import samples_dir as find_samples
 
-VIDEO_TYPES = ("mp4", "mov", "avi", "webm", "mkv")
+_log = logging.getLogger(__name__)
+
+# The containers video.py reads (MP4/MOV/M4V, Matroska/WebM, AVI, animated GIF).
+VIDEO_TYPES = ("mp4", "mov", "m4v", "avi", "webm", "mkv", "gif")
+# One line for the whole server: at most APP_LIMITS.max_concurrent_analyses run at once.
+ANALYSES = Turns(APP_LIMITS.max_concurrent_analyses)
 RATES = {"15 frames/s (fastest)": 15.0, "30 frames/s (default)": 30.0, "every frame": None}
 VIEWS = {"automatic": None, "side": "side", "front": "front", "oblique (about 45°)": "oblique"}
 
@@ -37,7 +49,7 @@ class Settings:
 
     def config(self) -> Config:
         kin = replace(DEFAULT_CONFIG.kinematics, view_override=self.view)
-        return replace(DEFAULT_CONFIG, kinematics=kin)
+        return replace(DEFAULT_CONFIG, kinematics=kin, limits=APP_LIMITS)
 
     def as_dict(self) -> dict[str, object]:
         return {"model": self.model, "max_fps": self.max_fps, "view": self.view or "automatic"}
@@ -82,14 +94,20 @@ def _store(path: str) -> HistoryStore:
     return HistoryStore(Path(path))
 
 
-def history_store() -> HistoryStore | None:
-    """The history database, or None (with a message) when it cannot be opened."""
-    from liftcheck.store import default_path
+def history_store(*, keep_message: bool = False) -> HistoryStore | None:
+    """This session's history database (the signed-in person's when serving a team), or None with a message.
 
+    ``keep_message``: the message goes through ``notify`` (it must outlive a rerun that follows),
+    not straight onto the page.
+    """
     try:
-        return _store(str(default_path()))
+        return _store(str(access.history_path(st.session_state.get(access.USER_KEY))))
     except StoreError as exc:
-        st.error(f"History is unavailable: {exc}")
+        message = f"History is unavailable: {exc}"
+        if keep_message:
+            notify("warning", f"The result is shown but could not be saved. {message}")
+        else:
+            st.error(plain(message))
         return None
 
 
@@ -98,14 +116,17 @@ def samples_dir() -> Path | None:
     return find_samples(containing="*.mp4")
 
 
-def notify(level: str, text: str) -> None:
-    """Keep a message for the page to show, so it survives the rerun that follows an analysis."""
-    st.session_state.setdefault("messages", []).append((level, text))
+def notify(level: str, text: str, names: tuple[str, ...] = ()) -> None:
+    """Keep a message for the page to show, so it survives the rerun that follows an analysis.
+
+    ``names``: the user-given names in ``text``, shown as names (never Markdown or links).
+    """
+    st.session_state.setdefault("messages", []).append((level, text, names))
 
 
 def show_messages() -> None:
-    for level, text in st.session_state.get("messages", []):
-        {"error": st.error, "warning": st.warning, "info": st.info}.get(level, st.info)(text)
+    for level, text, names in st.session_state.get("messages", []):
+        {"error": st.error, "warning": st.warning, "info": st.info}.get(level, st.info)(with_names(text, names))
 
 
 def clear_messages() -> None:
@@ -121,8 +142,8 @@ def save_to_history(
     settings: Settings,
     video: bytes | None = None,
 ) -> int | None:
-    """Save a finished analysis (upload, sample or live); a failure is shown, never raised."""
-    store = history_store()
+    """Save a finished analysis (upload, sample or live); a failure is kept as a message, never raised."""
+    store = history_store(keep_message=True)
     if store is None:
         return None
     try:
@@ -163,6 +184,10 @@ def _progress_reporter(bar, started: float):  # type: ignore[no-untyped-def]
     return report
 
 
+def _waiting_text(ahead: int) -> str:
+    return f"Waiting: {ahead} {'analysis' if ahead == 1 else 'analyses'} ahead of yours. Cancel leaves the line."
+
+
 def run_analysis(
     video_bytes: bytes | None,
     display_name: str,
@@ -173,16 +198,38 @@ def run_analysis(
     synthetic: object = None,
     cancel: threading.Event | None = None,
 ) -> Result | None:
-    """Analyse uploaded bytes (or a synthetic clip), save the session, and return the result.
+    """Analyse uploaded bytes (or a synthetic clip) when its turn comes, save the session, and return the result.
 
-    The upload goes to a private temporary folder under a random name and is deleted
-    afterwards; the user's file name is only ever shown, never used as a path.
+    At most ``APP_LIMITS.max_concurrent_analyses`` run at once in the server; the others wait in
+    line with their place shown. The upload goes to a private temporary folder under a random
+    name and is deleted afterwards; the user's file name is only ever shown, never used as a path.
+    Every failure ends in a message kept with ``notify`` and None.
     """
-    workdir = Path(tempfile.mkdtemp(prefix="liftcheck-"))  # mode 0700
-    source = workdir / "none"
-    started = time.perf_counter()
     bar = st.progress(0.0, text="Starting the analysis…")
+    with ANALYSES.ticket() as ticket:
+        while not ticket.wait(timeout_s=0.5):
+            # Touching the page is also where Streamlit stops this run when Cancel is pressed; leaving the
+            # block then leaves the line.
+            bar.progress(0.0, text=_waiting_text(ticket.ahead))
+        bar.progress(0.0, text="Starting the analysis…")
+        return _analyse(video_bytes, display_name, suffix, settings, bar, source_kind, synthetic, cancel)
+
+
+def _analyse(
+    video_bytes: bytes | None,
+    display_name: str,
+    suffix: str,
+    settings: Settings,
+    bar,  # type: ignore[no-untyped-def]
+    source_kind: str,
+    synthetic: object,
+    cancel: threading.Event | None,
+) -> Result | None:
+    started = time.perf_counter()
+    workdir: Path | None = None
+    source_name = ""  # the private file's name, to be replaced by the user's in messages
     try:
+        workdir = make_workdir()  # 0700, marked with this process so a later start can clean up after a kill
         annotated = workdir / f"annotated-{secrets.token_hex(8)}.mp4"
         if synthetic is not None:
             report: Report = analyze_synthetic(
@@ -195,6 +242,7 @@ def run_analysis(
         else:
             ext = suffix.lower().lstrip(".")
             source = workdir / f"upload-{secrets.token_hex(8)}.{ext if ext in VIDEO_TYPES else 'bin'}"
+            source_name = source.name
             source.write_bytes(video_bytes or b"")
             report = analyze_video(
                 source,
@@ -210,8 +258,24 @@ def run_analysis(
     except VideoError as exc:
         bar.empty()
         # The message names the private temporary file; show the user's own file name instead.
-        message = str(exc).replace(source.name if synthetic is None else "", display_name or "the file")
-        notify("error", f"This file cannot be analysed: {message}")
+        message = str(exc).replace(source_name, display_name or "the file") if source_name else str(exc)
+        notify("error", f"This file cannot be analysed: {message}", names=(display_name,))
+        return None
+    except VideoWriteError as exc:
+        bar.empty()
+        notify("error", f"The analysis stopped: the annotated video could not be written ({exc}). Nothing was saved.")
+        return None
+    except OSError as exc:
+        bar.empty()
+        _log.warning("analysis of an upload stopped on a file error", exc_info=exc)
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            notify(
+                "error",
+                "The analysis stopped: the server's temporary folder is full, so the upload could not be stored. "
+                "Nothing was saved. Free some space there, or start the app with TMPDIR set to a bigger disk.",
+            )
+        else:
+            notify("error", f"The analysis stopped: the upload could not be stored ({exc.strerror or exc}).")
         return None
     except ModelError as exc:
         bar.empty()
@@ -222,9 +286,13 @@ def run_analysis(
         notify("info", "Analysis cancelled. Nothing was saved.")
         return None
     finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        if workdir is not None:
+            shutil.rmtree(workdir, ignore_errors=True)
     bar.progress(1.0, text=f"Done in {time.perf_counter() - started:.0f} s")
     data = report.to_dict()
+    if source_name:  # the report's own warnings name the private file too
+        warnings: list[object] = list(data.get("warnings") or [])  # type: ignore[call-overload]
+        data["warnings"] = [str(w).replace(source_name, "the video") for w in warnings]
     session_id = save_to_history(
         data,
         report.thumbnails,
@@ -234,6 +302,32 @@ def run_analysis(
         video=video if settings.keep_video else None,
     )
     return Result(report=data, thumbnails=dict(report.thumbnails), video=video, session_id=session_id)
+
+
+def guarded(page: Callable[[], None], name: str) -> Callable[[], None]:
+    """``page``, with any unexpected error turned into a message on the page (kept over reruns) and a traceback in
+    the server's log; the browser never sees a traceback or a server path (client.showErrorDetails is "none")."""
+
+    @functools.wraps(page)
+    def run() -> None:
+        try:
+            page()
+        except Exception as exc:  # noqa: BLE001 - Streamlit's own stop and rerun are BaseExceptions and pass through
+            _log.exception("the %s page failed", name)
+            message = (
+                f"Something went wrong on the {name} page ({type(exc).__name__}), and it stopped. Nothing from this "
+                "step was saved; the server's log has the details. Reload the page to go on."
+            )
+            notify("error", message)
+            st.error(message)
+
+    return run
+
+
+@st.cache_resource
+def clean_up_after_a_killed_server() -> list[str]:
+    """Once per server process: remove the upload folders a killed server left in the temporary folder."""
+    return [str(p) for p in remove_stale()]
 
 
 _thread_dump_file: object | None = None

@@ -6,20 +6,28 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from liftcheck.store import SessionNotFound, StoreError
+from liftcheck.store import SessionNotFound, SessionRow, StoreError
 from liftcheck.ui.common import history_store
 from liftcheck.ui.summary import render_summary
+from liftcheck.ui.text import name, plain, with_names
+
+CONFIRM_KEY = "history-confirm-delete"
+DELETED_KEY = "history-deleted"
 
 
 def page() -> None:
     st.title("History")
+    deleted = st.session_state.pop(DELETED_KEY, None)
+    if deleted:
+        text, source = deleted
+        st.success(with_names(text, [source]))
     store = history_store()
     if store is None:
         return
     try:
         rows = store.list_sessions()
     except StoreError as exc:
-        st.error(f"History cannot be read: {exc}")
+        st.error(plain(f"History cannot be read: {exc}"))
         return
     if not rows:
         st.info("No sessions yet. Analyse a video on the Upload page, or a live session; it appears here.")
@@ -63,14 +71,44 @@ def page() -> None:
     try:
         session = store.load_session(row.id)
     except (SessionNotFound, StoreError) as exc:
-        st.error(f"That session cannot be opened: {exc}")
+        st.error(plain(f"That session cannot be opened: {exc}"))
         return
     st.divider()
     head, action = st.columns([4, 1])
-    head.subheader(f"{row.source_name} · {row.created.strftime('%Y-%m-%d %H:%M')} UTC")
+    # The source is the name the user gave the file: shown as written, never as Markdown or a link.
+    head.subheader(f"{name(row.source_name)} {plain('· ' + _when(row))}")
     if action.button("Delete this session", key=f"delete-{row.id}", type="secondary"):
-        store.delete_session(row.id)
-        st.toast("Session deleted")
-        st.rerun()
+        st.session_state[CONFIRM_KEY] = row.id
+    if st.session_state.get(CONFIRM_KEY) == row.id:
+        _confirm_delete(store, row)
     video = store.load_video(row.id) if row.has_video else None
     render_summary(session.report, thumbnails=session.thumbnails, video=video, key=f"history-{row.id}")
+
+
+def _when(row: SessionRow) -> str:
+    return f"{row.created.strftime('%Y-%m-%d %H:%M')} UTC"
+
+
+def _confirm_delete(store, row: SessionRow) -> None:  # type: ignore[no-untyped-def]
+    """Delete only after a second, explicit click: the session's report, thumbnails and video go for good."""
+    with st.container(border=True):
+        st.warning(
+            with_names(
+                f"Delete the session {row.source_name} of {_when(row)}, with its {row.lift_count} lifts, thumbnails "
+                "and any saved video? This cannot be undone.",
+                [row.source_name],
+            )
+        )
+        yes, no = st.columns(2)
+        if yes.button("Yes, delete it", key=f"delete-yes-{row.id}", type="primary"):
+            st.session_state.pop(CONFIRM_KEY, None)
+            try:
+                store.delete_session(row.id)
+            except StoreError as exc:
+                st.error(plain(f"The session could not be deleted: {exc}"))
+                return
+            st.session_state[DELETED_KEY] = (f"Deleted the session {row.source_name} of {_when(row)}.", row.source_name)
+            st.rerun()
+        if no.button("Keep it", key=f"delete-no-{row.id}"):
+            st.session_state.pop(CONFIRM_KEY, None)
+            st.rerun()

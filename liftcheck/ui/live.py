@@ -1,9 +1,10 @@
 """The Live page: the webcam streams from the browser to this machine, and lifts are checked as they happen.
 
-The frame callback runs in streamlit-webrtc's media thread: it never calls ``st.*``.
-It hands frames to a ``LiveProcessor`` (one per browser session, created on the first
-frame so that opening the page costs nothing), which drops frames while busy and puts
-finished lifts on a queue that a page fragment drains once a second.
+The frames callback runs in streamlit-webrtc's media thread: it never calls ``st.*``.
+It hands every frame that arrived since its last call to a ``LiveProcessor`` (one per browser
+session, created on the first frame so that opening the page costs nothing), which analyses
+the newest, counts the others, and puts finished lifts on a queue that a page fragment drains
+once a second.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from liftcheck.live import LiveProcessor, LiveSession
 from liftcheck.presentation import SEVERITY_ICON
 from liftcheck.ui.common import Settings, save_to_history, show_messages, sidebar_settings
 from liftcheck.ui.summary import PAGE_NOTE, render_summary
+from liftcheck.ui.text import plain
 
 ICE_ENV = "LIFTCHECK_ICE_SERVERS"
 WEBRTC_KEY = "live"
@@ -55,7 +57,7 @@ class _Holder:
         self.error = ""
         self._lock = threading.Lock()
 
-    def callback(self, frame):  # type: ignore[no-untyped-def]
+    def _processor(self) -> LiveProcessor | None:
         processor = self.processor
         if processor is None:
             with self._lock:
@@ -64,10 +66,18 @@ class _Holder:
                         session = LiveSession(self.settings.model, config=self.settings.config(), source_name="camera")
                     except Exception as exc:  # noqa: BLE001 - shown on the page, never raised into the media thread
                         self.error = f"The pose model could not be loaded: {exc}"
-                        return frame
+                        return None
                     self.processor = LiveProcessor(session)
                 processor = self.processor
-        return processor.on_frame(frame)
+        return processor
+
+    async def queued_callback(self, frames: list) -> list:  # type: ignore[type-arg]
+        """streamlit-webrtc's queued-frames callback: every frame that arrived since the last call, so each is
+        counted; the newest is analysed (see ``LiveProcessor.on_frames``)."""
+        processor = self._processor()
+        if processor is None:
+            return frames[-1:]
+        return processor.on_frames(frames)
 
 
 def _speak(text: str) -> None:
@@ -85,7 +95,7 @@ def _live_panel(holder: _Holder, speak: bool) -> None:
     lifts: list[dict] = state.setdefault("live_lifts", [])
     processor = holder.processor
     if holder.error:
-        st.error(holder.error)
+        st.error(plain(holder.error))
     if processor is None:
         st.caption("Waiting for the camera…")
         return
@@ -93,14 +103,23 @@ def _live_panel(holder: _Holder, speak: bool) -> None:
         lifts.append({"lift": event.lift, "cue": event.cue, "severity": event.severity})
         if speak and event.severity == "poor":
             _speak(event.cue)
-    cols = st.columns(3)
+    counts = processor.counts()
+    cols = st.columns(4)
     cols[0].metric("Lifts", len(lifts))
-    cols[1].metric("Frames analysed", processor.frames_processed)
-    cols[2].metric("Frames dropped", processor.frames_dropped)
+    cols[1].metric("Frames analysed", counts.analysed)
+    cols[2].metric("Frames dropped", counts.dropped)
+    cols[3].metric("Camera frames/s", "–" if counts.camera_fps is None else f"{counts.camera_fps:.1f}")
+    st.caption(
+        f"Of the {counts.sent} frames the camera sent: {counts.analysed} analysed, {counts.busy} skipped while the "
+        f"one before was being analysed, about {counts.lost} lost on the way (gaps in the camera's clock), "
+        f"{counts.repeated} repeated, {counts.failed} failed."
+    )
     if processor.frames_failed:
         st.warning(
-            f"{processor.frames_failed} camera frames could not be analysed and are left out; the last error: "
-            f"{processor.last_error}. Lifts during them are not counted."
+            plain(
+                f"{processor.frames_failed} camera frames could not be analysed and are left out; the last error: "
+                f"{processor.last_error}. Lifts during them are not counted."
+            )
         )
     if not lifts and processor.last_framing:
         st.warning(processor.last_framing)
@@ -161,7 +180,7 @@ def page() -> None:
         rtc_configuration=rtc,
         server_rtc_configuration=rtc,
         media_stream_constraints={"video": {"width": 640, "height": 480}, "audio": False},
-        video_frame_callback=holder.callback,
+        queued_video_frames_callback=holder.queued_callback,
         async_processing=True,
     )
     playing = bool(ctx.state.playing)

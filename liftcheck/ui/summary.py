@@ -8,7 +8,6 @@ spec as the printable report's (``charts.timeline_spec``).
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import altair as alt
 import pandas as pd
@@ -27,6 +26,7 @@ from liftcheck.presentation import (
     citation,
 )
 from liftcheck.report import COLUMN, LiftRow, ReportView
+from liftcheck.ui.text import file_stem
 
 # Under every result and on the empty pages: the privacy line and the disclaimer.
 PAGE_NOTE = REPORT_DISCLAIMER
@@ -247,7 +247,7 @@ def twist_table(view: ReportView) -> None:
 
 
 def downloads(report: dict, view: ReportView, thumbnails: dict[int, bytes], key: str) -> None:
-    stem = Path(view.source or "session").stem[:60] or "session"
+    stem = file_stem(view.source)  # the user's file name, reduced to safe characters
     cols = st.columns(3)
     cols[0].download_button(
         "Download JSON",

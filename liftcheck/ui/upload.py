@@ -17,6 +17,7 @@ from liftcheck.ui.common import (
     sidebar_settings,
 )
 from liftcheck.ui.summary import PAGE_NOTE, render_summary
+from liftcheck.ui.text import name
 from liftcheck.workshop import synthetic
 
 
@@ -86,7 +87,7 @@ def page() -> None:
     shown: Result | None = state.get("result")
     if shown is not None:
         st.divider()
-        st.subheader(shown.report["source"])
+        st.subheader(name(shown.report["source"]))  # the user's file name: as written, never Markdown
         render_summary(shown.report, thumbnails=shown.thumbnails, video=shown.video, key="upload")
     else:
         st.caption(PAGE_NOTE)
