@@ -8,19 +8,31 @@ words (``footage_warnings``) are made here too, from what the engine counted, fo
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from liftcheck import lift_geometry
 from liftcheck.config import DEFAULT_CONFIG, Config, RuleConfig, UncertaintyConfig
 from liftcheck.guidance import CUES
 from liftcheck.kinematics import RELIABLE_IN_VIEW, Angles, Kinematics, Measure, legs_out_of_frame, uncertainty_deg
-from liftcheck.landmarks import PoseFrame
+from liftcheck.landmarks import PoseFrame, PoseLandmark
+from liftcheck.niosh import HandLocation, LiftTask, NioshResult, Reliability, TaskInputs, assess, lifting_frequency
 from liftcheck.presentation import Hud
 from liftcheck.reps import Phase, Rep, RepSegmenter
 from liftcheck.rules import RepVerdict, judge
+
+# A knee this close to the floor at the grasp: the lift is made kneeling (outside the equation).
+KNEELING_KNEE_CM = 15.0
+# An ankle moving this share of the standing height in the picture during a lift is a step (about
+# 17 cm for 1.75 m; a planted ankle's landmark wanders a few pixels).
+STEP_SHARE_OF_HEIGHT = 0.1
+# Poses kept for the lifting equation: 20 minutes at 30 fps (about 20 MB of float32).
+POSE_MEMORY_FRAMES = 36_000
 
 
 @dataclass(frozen=True)
@@ -89,6 +101,13 @@ class Engine:
         self.frames_legs_out = 0  # frames with both knees or both ankles out of the picture
         self.twist_watch = TwistWatch(config.rules, config.uncertainty)
         self._person: int | None = None
+        # Each frame's smoothed world landmarks and visibility (float32; None when nobody was seen)
+        # and the ankles in the picture (2, 2) px: what the lifting equation's inputs are measured from.
+        # Bounded (POSE_MEMORY_FRAMES, 20 minutes at 30 fps, about 20 MB); ``_poses_dropped`` frames
+        # have left it, so frame i of ``angles`` is ``_poses[i - _poses_dropped]``.
+        self._poses: deque[tuple[np.ndarray, np.ndarray, np.ndarray] | None] = deque(maxlen=POSE_MEMORY_FRAMES)
+        self._poses_dropped = 0
+        self._standing_px: deque[float] = deque(maxlen=600)
 
     def step(self, pose: PoseFrame) -> StepResult:
         """Take one frame's pose; returns its angles and the lift that ended with it, if any."""
@@ -101,6 +120,7 @@ class Engine:
         angles = self.kinematics.update(pose)
         self.angles.append(angles)
         self.twist_watch.update(angles)
+        self._remember_pose(pose)
         if pose.detected:
             self.frames_seen += 1
             self.frames_legs_out += legs_out_of_frame(pose)
@@ -108,6 +128,80 @@ class Engine:
         rep = self.segmenter.update(angles)
         lift = self._judge(rep) if rep is not None else None
         return StepResult(pose, angles, self.segmenter.phase, lift, before, changed)
+
+    def _remember_pose(self, pose: PoseFrame) -> None:
+        if len(self._poses) == self._poses.maxlen:
+            self._poses_dropped += 1
+        smoothed = self.kinematics.smoothed() if pose.detected else None
+        if smoothed is None:
+            self._poses.append(None)
+            return
+        xyz, vis = smoothed
+        ankles = pose.xy_px[[PoseLandmark.LEFT_ANKLE, PoseLandmark.RIGHT_ANKLE]]
+        if self.segmenter.phase is Phase.STANDING:
+            shoulders = pose.xy_px[[PoseLandmark.LEFT_SHOULDER, PoseLandmark.RIGHT_SHOULDER]].mean(axis=0)
+            height = float(np.linalg.norm(shoulders - np.nanmean(ankles, axis=0)))
+            if math.isfinite(height):
+                self._standing_px.append(height)
+        self._poses.append((xyz.astype(np.float32), vis.astype(np.float32), ankles.astype(np.float32)))
+
+    def standing_height_px(self) -> float:
+        """The person's ankle-to-shoulder height in the picture while standing (the median), NaN before any."""
+        return float(np.median(self._standing_px)) if self._standing_px else math.nan
+
+    def lifting_indices(self, inputs: TaskInputs, duration_s: float) -> dict[int, NioshResult | str]:
+        """The revised NIOSH lifting equation for each lift: its result, or why it could not be assessed.
+
+        H, V, D and A come from the smoothed world landmarks at the grasp and the release
+        (``lift_geometry``), scaled by the user's stature (or the pose's), with the floor under the
+        feet; F from the times of the complete lifts over the video. One-handed lifts, lifts made
+        kneeling and lifts with a step or a pivot are outside the equation and say so.
+        """
+        out: dict[int, NioshResult | str] = {}
+        if not self.lifts or duration_s <= 0:
+            return out
+        kept = list(self._poses)
+        n = len(kept)
+        xyz = np.full((n, 33, 3), np.nan)
+        vis = np.zeros((n, 33))
+        ankles_px = np.full((n, 2, 2), np.nan)
+        for i, item in enumerate(kept):
+            if item is not None:
+                xyz[i], vis[i], ankles_px[i] = item
+        t = np.array([a.t_s for a in self.angles[self._poses_dropped :]])
+        up = self.kinematics.up
+        scale = lift_geometry.estimate_scale(xyz, vis, inputs.stature_cm, up)
+        floor = lift_geometry.estimate_floor(xyz, vis, scale, up)
+        complete = [v for v in self.lifts if not v.rep.partial]
+        frequency = lifting_frequency(
+            [v.rep.bottom_s for v in complete], duration_s, lifting_min_per_15_min=inputs.lifting_min_per_15_min
+        )
+        for v in self.lifts:
+            rep = v.rep
+            frames = [f - self._poses_dropped for f in (rep.start_frame, rep.bottom_frame, rep.end_frame)]
+            if frames[0] < 0:
+                out[rep.index] = "the lift is older than the poses kept (20 minutes)"
+                continue
+            geometry = lift_geometry.measure_lift(
+                xyz, vis, t, *frames, scale=scale, floor=floor, view=v.measures.view.value, up=up
+            )
+            if not (geometry.origin.measured and geometry.destination.measured):
+                out[rep.index] = "the hands or the feet were not seen at the grasp or the release"
+                continue
+            grasp = geometry.origin.frame
+            task = LiftTask(
+                origin=_symmetric_unless_seen(geometry.origin.hand_location()),
+                destination=_symmetric_unless_seen(geometry.destination.hand_location()),
+                frequency=frequency,
+                duration=inputs.duration,
+                coupling=inputs.coupling,
+                load_kg=inputs.load_kg,
+                one_handed=geometry.one_handed,
+                kneeling=_kneeling(xyz, vis, grasp, scale, floor, up),
+                step_or_pivot=_stepped(ankles_px[frames[0] : frames[2] + 1], self.standing_height_px()),
+            )
+            out[rep.index] = assess(task)
+        return out
 
     def finish(self) -> RepVerdict | None:
         """End of the video or session: judge a lift still open (cut off by the end)."""
@@ -118,6 +212,52 @@ class Engine:
         verdict = judge(rep, self.config.rules, uncertainty=self.config.uncertainty)
         self.lifts.append(verdict)
         return verdict
+
+
+def _symmetric_unless_seen(hands: HandLocation) -> HandLocation:
+    """The hands' location with A taken as 0° where the view cannot see it (a side view): a guessed depth
+    would cost the limit up to 43% (AM at 135°) on noise. The flag stays and says so."""
+    if hands.a_reliability.reliable:
+        return hands
+    reason = f"{hands.a_reliability.reason}; A taken as 0° (a symmetric lift)"
+    return dataclasses.replace(hands, a_deg=0.0, a_reliability=Reliability.uncertain(reason))
+
+
+def _stepped(ankles_px: np.ndarray, height_px: float) -> bool:
+    """True when an ankle moved in the picture by more than STEP_SHARE_OF_HEIGHT of the standing height.
+
+    ``ankles_px`` (frames, 2, 2): the two ankles per frame, NaN where unseen. The picture's ankles
+    stay put on planted feet whatever the body does above them; the model's hip-centred world
+    ankles do not (they move as the hips go back).
+    """
+    if not math.isfinite(height_px) or height_px <= 0:
+        return False
+    moved = 0.0
+    for side in range(2):
+        track = ankles_px[:, side, :]
+        track = track[np.isfinite(track).all(axis=1)]
+        if len(track) >= 2:
+            moved = max(moved, float(np.max(np.linalg.norm(track - np.median(track, axis=0), axis=1))))
+    return moved > STEP_SHARE_OF_HEIGHT * height_px
+
+
+def _kneeling(
+    xyz: np.ndarray,
+    vis: np.ndarray,
+    frame: int,
+    scale: lift_geometry.Scale,
+    floor: lift_geometry.Floor,
+    up: np.ndarray,
+) -> bool:
+    """True when a seen knee is within KNEELING_KNEE_CM of the floor at ``frame``."""
+    pts, seen = xyz[frame], vis[frame] >= 0.5
+    ankles = [pts[lm] for lm in (PoseLandmark.LEFT_ANKLE, PoseLandmark.RIGHT_ANKLE) if seen[lm]]
+    knees = [pts[lm] for lm in (PoseLandmark.LEFT_KNEE, PoseLandmark.RIGHT_KNEE) if seen[lm]]
+    if not ankles or not knees:
+        return False
+    base = np.mean(ankles, axis=0)
+    heights = [float(np.dot(k - base, up)) * scale.cm_per_world_m + floor.below_ankles_cm for k in knees]
+    return min(heights) < KNEELING_KNEE_CM
 
 
 def hud_for(lifts: Sequence[RepVerdict], phase: Phase, message: str = "", now: tuple[str, str] = ("", "ok")) -> Hud:

@@ -18,8 +18,9 @@ from liftcheck.config import DEFAULT_CONFIG, Config
 from liftcheck.engine import Engine, StepResult, footage_warnings, hud_for
 from liftcheck.kinematics import Angles
 from liftcheck.landmarks import Estimator, PoseFrame, as_estimator
+from liftcheck.niosh import TaskInputs
 from liftcheck.presentation import Hud
-from liftcheck.report import Report, build_report
+from liftcheck.report import Report, SessionInfo, build_report
 from liftcheck.reps import Phase
 from liftcheck.rules import RepVerdict
 
@@ -139,7 +140,18 @@ class FrameAnalysis:
     def hud(self, message: str = "") -> Hud:
         return hud_for(self.engine.lifts, self.engine.segmenter.phase, message, self.engine.twist_watch.cue())
 
-    def report(self, source: str, *, duration_s: float, settings: dict[str, object], warnings: list[str]) -> Report:
+    def report(
+        self,
+        source: str,
+        *,
+        duration_s: float,
+        settings: dict[str, object],
+        warnings: list[str],
+        task_inputs: TaskInputs | None = None,
+        session: SessionInfo | None = None,
+    ) -> Report:
+        """The analysis so far as a report; with ``task_inputs`` each lift gets the lifting equation."""
+        niosh = self.engine.lifting_indices(task_inputs, duration_s) if task_inputs is not None else {}
         return build_report(
             source,
             self.engine.angles,
@@ -150,4 +162,7 @@ class FrameAnalysis:
             thumbnails=self.thumbnails,
             config=self.config.rules,
             uncertainty=self.config.uncertainty,
+            niosh=niosh,
+            task_inputs=task_inputs,
+            session=session,
         )

@@ -587,11 +587,24 @@ class Kinematics:
         self._stepping = True
         self._now = 0.0
         self._feet: deque[tuple[float, np.ndarray, float]] = deque()
+        self._last_world: np.ndarray | None = None
+        self._last_visibility: np.ndarray | None = None
         self._trunk_history: deque[tuple[float, float]] = deque(maxlen=64)
 
     @property
     def up(self) -> np.ndarray:
         return self._up.up
+
+    @property
+    def stepping(self) -> bool:
+        """True when the feet moved or turned within the last half second (a step)."""
+        return self._stepping
+
+    def smoothed(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The last frame's smoothed world landmarks (33, 3) and visibility (33,), copies; None before any."""
+        if self._last_world is None or self._last_visibility is None:
+            return None
+        return self._last_world.copy(), self._last_visibility.copy()
 
     def _reset_filters(self) -> None:
         self._world.reset()
@@ -739,6 +752,7 @@ class Kinematics:
         xyz = self._world(pose.xyz_m, t_s)
         xy = self._picture(pose.xy_px, t_s)
         vis = self._vis(pose.visibility, t_s)
+        self._last_world, self._last_visibility = xyz, vis
         w_l, w_r = _leg_weights(vis)
         knee_l = self._knee(xyz, xy, "left")
         knee_r = self._knee(xyz, xy, "right")

@@ -214,6 +214,13 @@ def _mid(points: np.ndarray, visibility: np.ndarray, a: PoseLandmark, b: PoseLan
     return (_seen(points, visibility, a, min_vis) + _seen(points, visibility, b, min_vis)) / 2.0
 
 
+def _ankles(points: np.ndarray, visibility: np.ndarray, min_vis: float) -> np.ndarray:
+    """(T, D) the ankles' mid-point; the one ankle seen where the other is hidden (the far leg in a side view,
+    whose ankle sits within half a stance width, across the line H and V are measured along)."""
+    both = np.stack([_seen(points, visibility, lm, min_vis) for lm in (L.LEFT_ANKLE, L.RIGHT_ANKLE)])
+    return _nanmean(both)
+
+
 # ---------------------------------------------------------------------------------------
 # The hand point
 
@@ -566,7 +573,7 @@ def estimate_floor(
     else:
         mask[np.asarray(frames)] = True
     stance = stance_frames(xyz_m, visibility, scale, up, min_visibility) & mask
-    ankles = _mid(xyz_m, visibility, L.LEFT_ANKLE, L.RIGHT_ANKLE, min_visibility)
+    ankles = _ankles(xyz_m, visibility, min_visibility)
     feet = _nanmean(np.stack([_seen(xyz_m, visibility, lm, min_visibility) for pair in _FEET for lm in pair]))
     offsets_cm = _along(ankles - feet, up)[stance] * scale.cm_per_world_m
     offsets_cm = offsets_cm[np.isfinite(offsets_cm)]
@@ -721,7 +728,7 @@ def hand_heights_cm(
     _check_pose(xyz_m, visibility, (3,), "xyz_m")
     up = _check_up(up)
     hands = hand_point(xyz_m, visibility, min_visibility)
-    ankles = _mid(xyz_m, visibility, L.LEFT_ANKLE, L.RIGHT_ANKLE, min_visibility)
+    ankles = _ankles(xyz_m, visibility, min_visibility)
     heights: np.ndarray = _along(hands - ankles, up) * scale.cm_per_world_m + floor.below_ankles_cm
     return heights
 
@@ -756,7 +763,7 @@ def measure_point(
     v_flag = Reliability.combine(v_flag, scale.reliability, floor.reliability)
     pts, vis = xyz_m[frame : frame + 1], visibility[frame : frame + 1]
     hands = hand_point(pts, vis, min_visibility)[0]
-    ankles = _mid(pts, vis, L.LEFT_ANKLE, L.RIGHT_ANKLE, min_visibility)[0]
+    ankles = _ankles(pts, vis, min_visibility)[0]
     if not np.isfinite(hands).all() or not np.isfinite(ankles).all():
         missing = Reliability.uncertain(
             "the hands were not seen" if not np.isfinite(hands).all() else "the ankles were not seen"

@@ -117,6 +117,61 @@ class End(str, Enum):
     DESTINATION = "destination"
 
 
+@dataclass(frozen=True)
+class TaskInputs:
+    """What the user tells about the task: the load, their stature, the grip and how long they lift.
+
+    Without ``load_kg`` there is no lifting index (the limit, RWL, is still given); without
+    ``stature_cm`` the scale comes from the pose, marked uncertain. ``lifting_min_per_15_min``
+    (how many minutes of every 15 are spent lifting) applies the short-sample frequency rule.
+    """
+
+    load_kg: float | None = None
+    stature_cm: float | None = None
+    coupling: Coupling = Coupling.FAIR
+    duration: WorkDuration = WorkDuration.SHORT
+    lifting_min_per_15_min: float | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "coupling", Coupling(self.coupling))
+        object.__setattr__(self, "duration", WorkDuration(self.duration))
+        if self.load_kg is not None:
+            _require_finite("load_kg", self.load_kg, "a load in kg (more than 0, at most 200) or None")
+            if not 0.0 < self.load_kg <= 200.0:
+                raise ValueError(
+                    f"load_kg must be a load in kg (more than 0, at most 200) or None, got {self.load_kg!r}"
+                )
+            object.__setattr__(self, "load_kg", float(self.load_kg))
+        if self.stature_cm is not None:
+            _require_finite("stature_cm", self.stature_cm, "a height in cm (50–250) or None")
+            if not 50.0 <= self.stature_cm <= 250.0:
+                raise ValueError(f"stature_cm must be a height in cm (50–250) or None, got {self.stature_cm!r}")
+            object.__setattr__(self, "stature_cm", float(self.stature_cm))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "load_kg": self.load_kg,
+            "stature_cm": self.stature_cm,
+            "coupling": self.coupling.value,
+            "duration": self.duration.value,
+            "lifting_min_per_15_min": self.lifting_min_per_15_min,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TaskInputs:
+        def number(key: str) -> float | None:
+            value = data.get(key)
+            return float(value) if isinstance(value, numbers.Real) and not isinstance(value, bool) else None
+
+        return cls(
+            load_kg=number("load_kg"),
+            stature_cm=number("stature_cm"),
+            coupling=Coupling(data.get("coupling") or Coupling.FAIR.value),
+            duration=WorkDuration(data.get("duration") or WorkDuration.SHORT.value),
+            lifting_min_per_15_min=number("lifting_min_per_15_min"),
+        )
+
+
 # ---------------------------------------------------------------------------------------
 # The multipliers, one function each
 

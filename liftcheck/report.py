@@ -20,6 +20,7 @@ import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
+from datetime import datetime, timezone
 from typing import Any
 
 import numpy as np
@@ -28,6 +29,7 @@ from liftcheck import __version__
 from liftcheck.config import DEFAULT_CONFIG, RuleConfig, UncertaintyConfig
 from liftcheck.guidance import ARTICLES, CUES
 from liftcheck.kinematics import RELIABLE_IN_VIEW, Angles, Measure, View, most_common_view, uncertainty_deg
+from liftcheck.niosh import NioshResult, TaskInputs, most_helpful_change
 from liftcheck.presentation import REPORT_DISCLAIMER
 from liftcheck.rules import Finding, RepVerdict, Severity, Verdict
 
@@ -304,9 +306,20 @@ class LiftRow:
     uncertainty: dict[str, float] = field(default_factory=dict)
     # The measures (``kinematics.Measure`` values) this lift's view could judge; empty in old reports.
     judged: tuple[str, ...] = ()
+    # The lifting equation for this lift: ``NioshResult.to_dict()`` plus "change" (the one change that
+    # would help most); or {"reason": ...} when it could not be assessed; {} when not asked for.
+    niosh: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def li(self) -> float | None:
+        return _number(self.niosh.get("li"))
+
+    @property
+    def rwl_kg(self) -> float | None:
+        return _number(self.niosh.get("rwl_kg"))
 
     @classmethod
-    def from_verdict(cls, v: RepVerdict) -> LiftRow:
+    def from_verdict(cls, v: RepVerdict, niosh: Mapping[str, Any] | None = None) -> LiftRow:
         numbers = {c.key: _num(c.value_of(v), c.digits) for c in COLUMNS}
         spread = {
             c.key: round(v.measures.uncertainty_of(c.measure), 1)
@@ -326,6 +339,7 @@ class LiftRow:
             not_judged_reason=v.not_judged_reason,
             uncertainty=spread,
             judged=tuple(sorted(m.value for m in Measure if v.measures.reliable(m))),
+            niosh=dict(niosh or {}),
             **numbers,  # type: ignore[arg-type]
         )
 
@@ -334,7 +348,10 @@ class LiftRow:
         """A saved row; ``position`` (0-based) numbers a row that does not say which lift it is."""
         findings = tuple(_read(FindingRow, f) for f in _items(data.get("findings")) if isinstance(f, Mapping))
         lift = _COERCE["int"](data.get("lift"))
-        return _read(cls, data, lift=position + 1 if lift is None else lift, findings=findings)  # type: ignore[no-any-return]
+        niosh = dict(_mapping(data.get("niosh")))
+        return _read(  # type: ignore[no-any-return]
+            cls, data, lift=position + 1 if lift is None else lift, findings=findings, niosh=niosh
+        )
 
     def to_dict(self) -> dict[str, object]:
         return _as_dict(self)
@@ -381,6 +398,35 @@ class Advice:
 
 
 @dataclass(frozen=True)
+class SessionInfo:
+    """Who and what a session is about, as the user gave them (shown as text, never markup), and when."""
+
+    analysed_at: str = ""  # ISO 8601, UTC, to the second
+    person: str = ""
+    task: str = ""
+
+    def to_dict(self) -> dict[str, object]:
+        return _as_dict(self)
+
+
+@dataclass(frozen=True)
+class NioshSummary:
+    """The task's lifting index: the worst complete lift's (NIOSH rates a task by its hardest lift)."""
+
+    task_li: float | None = None  # None without a load, or when no lift could be assessed
+    band: str = ""  # "acceptable", "increased" or "high"
+    worst_lift: int | None = None
+    rwl_kg: float | None = None  # the worst lift's recommended weight limit
+    assessed: int = 0  # complete lifts the equation could assess
+    not_applicable: int = 0  # complete lifts outside it (one-handed, kneeling, a step or pivot)
+    change: str = ""  # the one change that would help the worst lift most
+    load_kg: float | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return _as_dict(self)
+
+
+@dataclass(frozen=True)
 class TwistSummary:
     """The session's twists the camera could judge: how many, which way, how far, how fast, bent or loaded."""
 
@@ -420,6 +466,7 @@ class Summary:
     advice: tuple[Advice, ...] = ()
     twist_events: int = 0
     twists: TwistSummary = field(default_factory=TwistSummary)
+    niosh: NioshSummary = field(default_factory=NioshSummary)
 
     @property
     def counted_lifts(self) -> int:
@@ -442,11 +489,13 @@ class Summary:
             lift_count=len(lifts) if count is None else count,
             partial_lifts=sum(1 for row in lifts if row.partial) if partial is None else partial,
             twists=_read(TwistSummary, _mapping(data.get("twists"))),
+            niosh=_read(NioshSummary, _mapping(data.get("niosh"))),
         )
 
     def to_dict(self) -> dict[str, object]:
         out = _as_dict(self)
         out["twists"] = self.twists.to_dict()
+        out["niosh"] = self.niosh.to_dict()
         return out
 
 
@@ -558,6 +607,9 @@ class ReportView:
     timeline: dict[str, np.ndarray] | None = None
     # Frames in which a measure was blanked because no body could reach the value, per measure.
     gaps: dict[str, int] = field(default_factory=dict)
+    session: SessionInfo = field(default_factory=SessionInfo)
+    # What the user said about the task for the lifting equation (``niosh.TaskInputs.to_dict()``); {} if nothing.
+    task_inputs: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ReportView:
@@ -589,6 +641,8 @@ class ReportView:
             warnings=tuple(str(w) for w in _items(data.get("warnings")) if w),
             articles=articles or tuple(ArticleRef(a.id, a.title, a.publisher, a.point) for a in ARTICLES.values()),
             timeline=timeline,
+            session=_read(SessionInfo, _mapping(data.get("session"))),
+            task_inputs=dict(_mapping(data.get("task_inputs"))),
         )
 
     # -- what History lists and charts (summary arithmetic, in one place)
@@ -656,6 +710,41 @@ class Report:
     thumbnails: dict[int, bytes] = field(default_factory=dict)  # lift index -> JPEG of its worst moment
     gaps: dict[str, int] = field(default_factory=dict)  # per measure: frames blanked as implausible
     config: RuleConfig = DEFAULT_CONFIG.rules
+    # The lifting equation per lift (by index): its result, or why it could not be assessed.
+    niosh: dict[int, NioshResult | str] = field(default_factory=dict)
+    task_inputs: TaskInputs | None = None
+    session: SessionInfo = field(default_factory=SessionInfo)
+
+    def niosh_row(self, index: int) -> dict[str, Any]:
+        """The lift's ``niosh`` entry as the report keeps it ({} when the equation was not asked for)."""
+        if self.task_inputs is None or index not in self.niosh:
+            return {}
+        result = self.niosh[index]
+        if isinstance(result, str):
+            return {"reason": result, "applicable": False, "li": None, "rwl_kg": None, "band": None}
+        return {**result.to_dict(), "change": most_helpful_change(result)}
+
+    def niosh_summary(self) -> NioshSummary:
+        if self.task_inputs is None:
+            return NioshSummary()
+        results = [(v.rep.index, self.niosh.get(v.rep.index)) for v in self.complete_lifts]
+        assessed = [(i, r) for i, r in results if isinstance(r, NioshResult)]
+        applicable = [(i, r) for i, r in assessed if r.applicable]
+        load = self.task_inputs.load_kg
+        if not applicable:
+            return NioshSummary(assessed=len(assessed), not_applicable=len(assessed), load_kg=load)
+        # The task's index is its hardest lift's: the highest LI, or without a load the lowest limit.
+        worst_i, worst = max(applicable, key=lambda ir: (ir[1].li or 0.0, -ir[1].rwl_kg))
+        return NioshSummary(
+            task_li=_num(worst.li, 2) if worst.li is not None else None,
+            band=worst.band.value if worst.band is not None else "",
+            worst_lift=worst_i,
+            rwl_kg=_num(worst.rwl_kg, 1),
+            assessed=len(assessed),
+            not_applicable=len(assessed) - len(applicable),
+            change=most_helpful_change(worst),
+            load_kg=load,
+        )
 
     # -- summary
 
@@ -809,6 +898,7 @@ class Report:
             advice=self._advice(),
             twist_events=len(self.twist_events),
             twists=self.twist_summary(),
+            niosh=self.niosh_summary(),
         )
 
     # -- serialisation
@@ -824,7 +914,9 @@ class Report:
             "settings": self.settings,
             "view": self.view.value,
             "summary": self.summary().to_dict(),
-            "lifts": [lift_row(v) for v in self.lifts],
+            "session": self.session.to_dict(),
+            "task_inputs": self.task_inputs.to_dict() if self.task_inputs is not None else {},
+            "lifts": [LiftRow.from_verdict(v, self.niosh_row(v.rep.index)).to_dict() for v in self.lifts],
             "session_findings": [f.as_dict() for f in self.session_findings],
             "twist_events": [e.to_dict() for e in self.twist_events],
             "warnings": list(self.warnings),
@@ -919,8 +1011,15 @@ def build_report(
     thumbnails: dict[int, bytes] | None = None,
     config: RuleConfig = DEFAULT_CONFIG.rules,
     uncertainty: UncertaintyConfig = DEFAULT_CONFIG.uncertainty,
+    niosh: Mapping[int, NioshResult | str] | None = None,
+    task_inputs: TaskInputs | None = None,
+    session: SessionInfo | None = None,
 ) -> Report:
-    """Assemble the report from the per-frame angles and the judged lifts."""
+    """Assemble the report from the per-frame angles and the judged lifts.
+
+    ``niosh`` (the lifting equation per lift, from ``Engine.lifting_indices``) and ``task_inputs``
+    (what the user said of the task) go together; ``session`` names the person and the task.
+    """
     complete = [v for v in lifts if not v.rep.partial]
     per_minute, freq = frequency_finding(complete, duration_s, config)
     views: list[View] = [a.view for a in angles if a.seen and a.view is not View.UNKNOWN]
@@ -954,4 +1053,11 @@ def build_report(
         thumbnails=dict(thumbnails or {}),
         gaps=gaps,
         config=config,
+        niosh=dict(niosh or {}),
+        task_inputs=task_inputs,
+        session=session or SessionInfo(analysed_at=_now_utc()),
     )
+
+
+def _now_utc() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
