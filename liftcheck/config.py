@@ -33,6 +33,12 @@ class KinematicsConfig:
     # them leans 2-19° that way (median 12°; phones are held above hip height and tilted down to
     # frame the whole body). A clip that starts bent is then measured within a few degrees.
     prior_camera_pitch_deg: float = 12.0
+    # The person's neutral posture is recorded over the first phase of standing this still for this
+    # long: knees straight, trunk within neutral_max_trunk_deg of upright, turning slower than the speed.
+    # (EN 1005-4 measures postures from the neutral; 1.5 s of quiet standing gives a stable median.)
+    neutral_still_s: float = 1.5
+    neutral_max_trunk_deg: float = 15.0
+    neutral_max_speed_deg_s: float = 20.0
     # The prior fades out over this many standing frames (a third of a second at 30 fps).
     prior_weight_frames: float = 10.0
     # A leg bending in a plane that faces the camera within this angle (its normal within this of the

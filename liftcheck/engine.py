@@ -19,7 +19,15 @@ import numpy as np
 from liftcheck import lift_geometry
 from liftcheck.config import DEFAULT_CONFIG, Config, RuleConfig, UncertaintyConfig
 from liftcheck.guidance import CUES
-from liftcheck.kinematics import RELIABLE_IN_VIEW, Angles, Kinematics, Measure, legs_out_of_frame, uncertainty_deg
+from liftcheck.kinematics import (
+    RELIABLE_IN_VIEW,
+    Angles,
+    Kinematics,
+    Measure,
+    Neutral,
+    legs_out_of_frame,
+    uncertainty_deg,
+)
 from liftcheck.landmarks import PoseFrame, PoseLandmark
 from liftcheck.niosh import HandLocation, LiftTask, NioshResult, Reliability, TaskInputs, assess, lifting_frequency
 from liftcheck.presentation import Hud
@@ -91,9 +99,10 @@ class TwistWatch:
 class Engine:
     """The per-frame analysis shared by files and the camera. One per video or live session."""
 
-    def __init__(self, config: Config = DEFAULT_CONFIG) -> None:
+    def __init__(self, config: Config = DEFAULT_CONFIG, neutral: Neutral | None = None) -> None:
+        """``neutral``: the person's neutral posture from History, if known (else recorded from the video)."""
         self.config = config
-        self.kinematics = Kinematics(config.kinematics, config.ranges)
+        self.kinematics = Kinematics(config.kinematics, config.ranges, neutral)
         self.segmenter = RepSegmenter(config.reps)
         self.angles: list[Angles] = []
         self.lifts: list[RepVerdict] = []

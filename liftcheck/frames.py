@@ -152,6 +152,10 @@ class FrameAnalysis:
     ) -> Report:
         """The analysis so far as a report; with ``task_inputs`` each lift gets the lifting equation."""
         niosh = self.engine.lifting_indices(task_inputs, duration_s) if task_inputs is not None else {}
+        kin = self.engine.kinematics
+        neutral = kin.neutral
+        source = "given" if kin.given_neutral is not None else "recorded"
+        neutral_dict = {**neutral.to_dict(), "source": source} if neutral is not None else {}
         return build_report(
             source,
             self.engine.angles,
@@ -165,4 +169,5 @@ class FrameAnalysis:
             niosh=niosh,
             task_inputs=task_inputs,
             session=session,
+            neutral=neutral_dict,
         )

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 
@@ -439,6 +440,110 @@ class _Line:
         return self.width_ratio * model_width_m, config.width_prior_rel_sd
 
 
+@dataclass(frozen=True)
+class Neutral:
+    """A person's own neutral posture: standing still, upright, facing about the camera.
+
+    Recorded from a short still phase (the first seconds of a video, or the Live page's
+    Calibrate), kept per person in History and reused. The trunk's forward bend is measured from
+    ``trunk_deg`` (EN 1005-4 measures postures from the person's neutral), and the twist measure
+    starts with the person's own line widths instead of learning them first.
+
+    Attributes:
+        trunk_deg: the trunk flexion read while standing still (a habitual lean, or the camera's).
+        shoulder_width_m, hip_width_m: the lines' widths across the picture, in metres (NaN where
+            the person did not face the camera enough to show them).
+        height_px: ankle-to-shoulder height in the picture (for the record: it changes with distance).
+        frames: how many frames it was measured over.
+    """
+
+    trunk_deg: float
+    shoulder_width_m: float = math.nan
+    hip_width_m: float = math.nan
+    height_px: float = math.nan
+    frames: int = 0
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.trunk_deg) and abs(self.trunk_deg) <= 90.0):
+            raise ValueError(f"Neutral.trunk_deg must be a finite angle within ±90°, got {self.trunk_deg!r}")
+
+    def to_dict(self) -> dict[str, float | int | None]:
+        def value(x: float) -> float | None:
+            return round(x, 4) if math.isfinite(x) else None
+
+        return {
+            "trunk_deg": value(self.trunk_deg),
+            "shoulder_width_m": value(self.shoulder_width_m),
+            "hip_width_m": value(self.hip_width_m),
+            "height_px": value(self.height_px),
+            "frames": self.frames,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> Neutral:
+        def number(key: str) -> float:
+            value = data.get(key)
+            return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else math.nan
+
+        frames = data.get("frames")
+        return cls(
+            trunk_deg=number("trunk_deg"),
+            shoulder_width_m=number("shoulder_width_m"),
+            hip_width_m=number("hip_width_m"),
+            height_px=number("height_px"),
+            frames=frames if isinstance(frames, int) and not isinstance(frames, bool) else 0,
+        )
+
+
+class NeutralRecorder:
+    """Records ``Neutral`` from the first phase of standing still (``neutral_still_s`` long)."""
+
+    def __init__(self, config: KinematicsConfig = DEFAULT_CONFIG.kinematics) -> None:
+        self.config = config
+        self.restart()
+
+    def restart(self) -> None:
+        """Record afresh from the next still phase (the Live page's Calibrate)."""
+        self._run: list[tuple[float, float, float, float, float]] = []
+        self.neutral: Neutral | None = None
+
+    def update(
+        self,
+        t_s: float,
+        trunk_deg: float,
+        knee_deg: float,
+        speed_deg_s: float,
+        widths_m: tuple[float, float],
+        height_px: float,
+    ) -> Neutral | None:
+        """Feed one frame; returns the neutral once a still phase has lasted long enough (once)."""
+        if self.neutral is not None:
+            return None
+        cfg = self.config
+        still = (
+            math.isfinite(trunk_deg)
+            and abs(trunk_deg) <= cfg.neutral_max_trunk_deg
+            and math.isfinite(knee_deg)
+            and knee_deg <= cfg.straight_knee_max_deg
+            and (not math.isfinite(speed_deg_s) or abs(speed_deg_s) <= cfg.neutral_max_speed_deg_s)
+        )
+        if not still:
+            self._run = []
+            return None
+        self._run.append((t_s, trunk_deg, widths_m[0], widths_m[1], height_px))
+        if t_s - self._run[0][0] < cfg.neutral_still_s:
+            return None
+        values = np.array([r[1:] for r in self._run], dtype=float)
+
+        def median(column: int) -> float:
+            col = values[:, column]
+            col = col[np.isfinite(col)]
+            return float(np.median(col)) if col.size else math.nan
+
+        self.neutral = Neutral(median(0), median(1), median(2), median(3), len(self._run))
+        return self.neutral
+
+
 class TwistCues:
     """The shoulder, hip and ankle lines with depth from two cues, fused; one per video or session.
 
@@ -471,6 +576,21 @@ class TwistCues:
         for line in self.lines.values():
             line.widths_m.clear()
         self.scale_px_per_m = math.nan
+
+    def seed(self, neutral: Neutral) -> None:
+        """Start from a person's recorded widths (as if they had just faced the camera for a while)."""
+        for name, width in (("shoulders", neutral.shoulder_width_m), ("hips", neutral.hip_width_m)):
+            if math.isfinite(width) and width > 0:
+                self.lines[name].widths_m.extend([width] * self.config.width_min_samples)
+
+    def learned_widths_m(self) -> tuple[float, float]:
+        """The shoulder and hip lines' full widths learned so far (metres), NaN where not yet learned."""
+        out = []
+        for name in ("shoulders", "hips"):
+            samples = self.lines[name].widths_m
+            enough = len(samples) >= self.config.width_min_samples
+            out.append(float(np.percentile(np.fromiter(samples, float), 90.0)) if enough else math.nan)
+        return out[0], out[1]
 
     def _update_scale(self, xy_px: np.ndarray, xyz_m: np.ndarray, t_s: float) -> None:
         scale = picture_scale_px_per_m(xy_px, xyz_m)
@@ -568,15 +688,23 @@ class Kinematics:
     """
 
     def __init__(
-        self, config: KinematicsConfig = DEFAULT_CONFIG.kinematics, ranges: RangeConfig = DEFAULT_CONFIG.ranges
+        self,
+        config: KinematicsConfig = DEFAULT_CONFIG.kinematics,
+        ranges: RangeConfig = DEFAULT_CONFIG.ranges,
+        neutral: Neutral | None = None,
     ) -> None:
         self.config = config
         self.ranges = ranges
+        # The person's neutral: given (from History) or recorded from their first still phase.
+        self.given_neutral = neutral
+        self.recorder = NeutralRecorder(config)
         self._world = OneEuroFilter(config.smoothing_min_cutoff_hz, config.smoothing_beta)
         self._picture = OneEuroFilter(config.smoothing_min_cutoff_hz, config.smoothing_beta)
         self._vis = OneEuroFilter(config.smoothing_min_cutoff_hz, 0.0)
         self._up = UpEstimator(config)
         self._cues = TwistCues(config)
+        if neutral is not None:
+            self._cues.seed(neutral)
         self._yaw: float = math.nan
         self._last_yaw_t: float | None = None
         self._last_seen_t: float | None = None
@@ -594,6 +722,22 @@ class Kinematics:
     @property
     def up(self) -> np.ndarray:
         return self._up.up
+
+    @property
+    def neutral(self) -> Neutral | None:
+        """The neutral in use: the one given, else the one recorded (None before either)."""
+        return self.given_neutral or self.recorder.neutral
+
+    def calibrate(self) -> None:
+        """Record the neutral afresh from the next still phase (it replaces the one given)."""
+        self.given_neutral = None
+        self.recorder.restart()
+
+    def _trunk_offset_deg(self) -> float:
+        neutral = self.neutral
+        if neutral is None or abs(neutral.trunk_deg) > self.config.neutral_max_trunk_deg:
+            return 0.0
+        return neutral.trunk_deg
 
     @property
     def stepping(self) -> bool:
@@ -783,7 +927,9 @@ class Kinematics:
         cues = self._cues.update(xy, xyz, t_s, upright=upright)
         self._track_feet(xy, xyz, vis, t_s)
         lat, fwd = self._facing(xyz, vis, up, xyz[L.RIGHT_HIP] - xyz[L.LEFT_HIP])
-        trunk = float(np.degrees(np.arctan2(_dot(axis, fwd), _dot(axis, up))))
+        raw_trunk = float(np.degrees(np.arctan2(_dot(axis, fwd), _dot(axis, up))))
+        # Measured from the person's neutral (EN 1005-4), once it is known.
+        trunk = raw_trunk - self._trunk_offset_deg()
         side = float(np.degrees(np.arcsin(np.clip(_dot(axis, lat), -1.0, 1.0))))
         # A swap of the model's left and right turns both lines round, which leaves the twist as it is.
         twist, agree = self._twist(cues, vis, axis, view is View.SIDE)
@@ -813,6 +959,18 @@ class Kinematics:
                 values[name] = math.nan
                 implausible.add(name)
         speed = self._speed(t_s, values["trunk_flexion_deg"])
+        if self.given_neutral is None and self.recorder.neutral is None:
+            shoulders = _mid(xy, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
+            ankles = _mid(xy, L.LEFT_ANKLE, L.RIGHT_ANKLE)
+            # Its widths are the ones learned so far (nothing to seed); its trunk angle sets the offset.
+            self.recorder.update(
+                t_s,
+                raw_trunk,
+                knee,
+                speed,
+                self._cues.learned_widths_m(),
+                float(np.linalg.norm(shoulders - ankles)),
+            )
         if math.isfinite(speed) and abs(speed) > r.trunk_speed_deg_s:
             # The trunk got here faster than a body can move: neither the speed nor this frame's angle is real.
             speed = math.nan

@@ -610,6 +610,7 @@ class ReportView:
     session: SessionInfo = field(default_factory=SessionInfo)
     # What the user said about the task for the lifting equation (``niosh.TaskInputs.to_dict()``); {} if nothing.
     task_inputs: dict[str, Any] = field(default_factory=dict)
+    neutral: dict[str, Any] = field(default_factory=dict)  # the person's neutral posture (see ``Report``)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ReportView:
@@ -643,6 +644,7 @@ class ReportView:
             timeline=timeline,
             session=_read(SessionInfo, _mapping(data.get("session"))),
             task_inputs=dict(_mapping(data.get("task_inputs"))),
+            neutral=dict(_mapping(data.get("neutral"))),
         )
 
     # -- what History lists and charts (summary arithmetic, in one place)
@@ -714,6 +716,9 @@ class Report:
     niosh: dict[int, NioshResult | str] = field(default_factory=dict)
     task_inputs: TaskInputs | None = None
     session: SessionInfo = field(default_factory=SessionInfo)
+    # The person's neutral posture the angles were measured from (``Neutral.to_dict()`` plus "source":
+    # "given" from History or "recorded" in this video); {} when none was known.
+    neutral: dict[str, Any] = field(default_factory=dict)
 
     def niosh_row(self, index: int) -> dict[str, Any]:
         """The lift's ``niosh`` entry as the report keeps it ({} when the equation was not asked for)."""
@@ -916,6 +921,7 @@ class Report:
             "summary": self.summary().to_dict(),
             "session": self.session.to_dict(),
             "task_inputs": self.task_inputs.to_dict() if self.task_inputs is not None else {},
+            "neutral": dict(self.neutral),
             "lifts": [LiftRow.from_verdict(v, self.niosh_row(v.rep.index)).to_dict() for v in self.lifts],
             "session_findings": [f.as_dict() for f in self.session_findings],
             "twist_events": [e.to_dict() for e in self.twist_events],
@@ -1014,6 +1020,7 @@ def build_report(
     niosh: Mapping[int, NioshResult | str] | None = None,
     task_inputs: TaskInputs | None = None,
     session: SessionInfo | None = None,
+    neutral: Mapping[str, Any] | None = None,
 ) -> Report:
     """Assemble the report from the per-frame angles and the judged lifts.
 
@@ -1056,6 +1063,7 @@ def build_report(
         niosh=dict(niosh or {}),
         task_inputs=task_inputs,
         session=session or SessionInfo(analysed_at=_now_utc()),
+        neutral=dict(neutral or {}),
     )
 
 

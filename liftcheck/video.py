@@ -295,8 +295,9 @@ def _not_a_video(path: Path, limits: LimitsConfig, exc: BaseException) -> VideoE
     readable = "MP4/MOV, Matroska/WebM, AVI or an animated GIF"
     if what.startswith(("an ", "a ")):
         return VideoError(f"{name} is not a video file: it is {what}. liftcheck reads only {readable} files")
-    return VideoError(f"{name} is not a video file liftcheck reads: FFmpeg detects the {what} format; "
-                      f"liftcheck reads {readable}")
+    return VideoError(
+        f"{name} is not a video file liftcheck reads: FFmpeg detects the {what} format; liftcheck reads {readable}"
+    )
 
 
 def _is_cover(stream: Any) -> bool:

@@ -67,7 +67,7 @@ def _listens_only_here(address: object) -> bool:
 
 
 def team_mode() -> str:
-    """"" (this machine only), "sign-in" or "proxy"; "unknown" for any other value of LIFTCHECK_SERVE_TEAM."""
+    """ "" (this machine only), "sign-in" or "proxy"; "unknown" for any other value of LIFTCHECK_SERVE_TEAM."""
     value = os.environ.get(TEAM_ENV, "").strip().lower()
     if value in ("", "0", "no", "false", "off"):
         return ""
@@ -137,7 +137,7 @@ def check() -> Access | None:
         _refuse(
             "This app listens beyond this machine, but serving a team is not switched on, so nothing is shown.",
             f"(server.address is {_address_text()}.)",
-            f"To keep it on this machine, set `server.address = \"127.0.0.1\"` in `.streamlit/config.toml` "
+            f'To keep it on this machine, set `server.address = "127.0.0.1"` in `.streamlit/config.toml` '
             f"(the default). To serve a team, set `{TEAM_ENV}=1` and configure sign-in, or `{TEAM_ENV}=proxy` "
             "behind a reverse proxy that signs people in (see the README).",
         )
@@ -160,7 +160,7 @@ def _proxy(here: bool) -> Access | None:
         _refuse(
             "Behind a reverse proxy the app must listen on this machine only, so nothing is shown.",
             f"(server.address is {_address_text()}.)",
-            "Set `server.address = \"127.0.0.1\"` and let only the proxy reach the app.",
+            'Set `server.address = "127.0.0.1"` and let only the proxy reach the app.',
         )
         return None
     user = st.context.headers.get(header)
