@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from liftcheck.kinematics import (
     uncertainty_deg,
 )
 from liftcheck.landmarks import PoseFrame, PoseLandmark
+from liftcheck.lift_geometry import LiftGeometry
 from liftcheck.niosh import HandLocation, LiftTask, NioshResult, Reliability, TaskInputs, assess, lifting_frequency
 from liftcheck.presentation import Hud
 from liftcheck.reps import Phase, Rep, RepSegmenter
@@ -41,6 +43,8 @@ KNEELING_KNEE_CM = 15.0
 STEP_SHARE_OF_HEIGHT = 0.1
 # Poses kept for the lifting equation: 20 minutes at 30 fps (about 20 MB of float32).
 POSE_MEMORY_FRAMES = 36_000
+# Frames each side of the centred median that smooths them (0.07 s at 30 fps).
+POSE_SMOOTHING_FRAMES = 2
 
 
 @dataclass(frozen=True)
@@ -110,13 +114,15 @@ class Engine:
         self.frames_legs_out = 0  # frames with both knees or both ankles out of the picture
         self.twist_watch = TwistWatch(config.rules, config.uncertainty)
         self._person: int | None = None
-        # Each frame's smoothed world landmarks and visibility (float32; None when nobody was seen)
-        # and the ankles in the picture (2, 2) px: what the lifting equation's inputs are measured from.
+        # Each frame's world landmarks and visibility (float32; None when nobody was seen) and the
+        # ankles in the picture (2, 2) px: what the lifting equation's inputs are measured from.
         # Bounded (POSE_MEMORY_FRAMES, 20 minutes at 30 fps, about 20 MB); ``_poses_dropped`` frames
         # have left it, so frame i of ``angles`` is ``_poses[i - _poses_dropped]``.
         self._poses: deque[tuple[np.ndarray, np.ndarray, np.ndarray] | None] = deque(maxlen=POSE_MEMORY_FRAMES)
         self._poses_dropped = 0
         self._standing_px: deque[float] = deque(maxlen=600)
+        self._scale: lift_geometry.Scale | None = None
+        self._floor: lift_geometry.Floor | None = None
 
     def step(self, pose: PoseFrame) -> StepResult:
         """Take one frame's pose; returns its angles and the lift that ended with it, if any."""
@@ -141,63 +147,99 @@ class Engine:
     def _remember_pose(self, pose: PoseFrame) -> None:
         if len(self._poses) == self._poses.maxlen:
             self._poses_dropped += 1
-        smoothed = self.kinematics.smoothed() if pose.detected else None
-        if smoothed is None:
+        if not pose.detected:
             self._poses.append(None)
             return
-        xyz, vis = smoothed
         ankles = pose.xy_px[[PoseLandmark.LEFT_ANKLE, PoseLandmark.RIGHT_ANKLE]]
         if self.segmenter.phase is Phase.STANDING:
             shoulders = pose.xy_px[[PoseLandmark.LEFT_SHOULDER, PoseLandmark.RIGHT_SHOULDER]].mean(axis=0)
             height = float(np.linalg.norm(shoulders - np.nanmean(ankles, axis=0)))
             if math.isfinite(height):
                 self._standing_px.append(height)
-        self._poses.append((xyz.astype(np.float32), vis.astype(np.float32), ankles.astype(np.float32)))
+        # The raw pose: the lifting equation's inputs are measured after the fact, smoothed without lag.
+        self._poses.append(
+            (pose.xyz_m.astype(np.float32), pose.visibility.astype(np.float32), ankles.astype(np.float32))
+        )
 
     def standing_height_px(self) -> float:
         """The person's ankle-to-shoulder height in the picture while standing (the median), NaN before any."""
         return float(np.median(self._standing_px)) if self._standing_px else math.nan
 
-    def lifting_indices(self, inputs: TaskInputs, duration_s: float) -> dict[int, NioshResult | str]:
-        """The revised NIOSH lifting equation for each lift: its result, or why it could not be assessed.
+    def _pose_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The kept poses as arrays: t (n,), world (n, 33, 3), visibility (n, 33), picture ankles (n, 2, 2).
 
-        H, V, D and A come from the smoothed world landmarks at the grasp and the release
-        (``lift_geometry``), scaled by the user's stature (or the pose's), with the floor under the
-        feet; F from the times of the complete lifts over the video. One-handed lifts, lifts made
-        kneeling and lifts with a step or a pivot are outside the equation and say so.
+        The world landmarks are smoothed after the fact by a centred median over POSE_SMOOTHING_FRAMES
+        frames each side: no lag (a causal filter puts moving hands a few centimetres behind), and
+        one frame's jitter does not count.
         """
-        out: dict[int, NioshResult | str] = {}
-        if not self.lifts or duration_s <= 0:
-            return out
         kept = list(self._poses)
         n = len(kept)
-        xyz = np.full((n, 33, 3), np.nan)
+        raw = np.full((n, 33, 3), np.nan)
         vis = np.zeros((n, 33))
         ankles_px = np.full((n, 2, 2), np.nan)
         for i, item in enumerate(kept):
             if item is not None:
-                xyz[i], vis[i], ankles_px[i] = item
+                raw[i], vis[i], ankles_px[i] = item
+        k = POSE_SMOOTHING_FRAMES
+        padded = np.concatenate([np.full((k, 33, 3), np.nan), raw, np.full((k, 33, 3), np.nan)])
+        window = np.stack([padded[j : j + n] for j in range(2 * k + 1)])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN window stays NaN
+            xyz = np.nanmedian(window, axis=0) if n else raw
+        xyz = np.where(np.isfinite(raw), xyz, np.nan)  # no pose where the person was not seen
         t = np.array([a.t_s for a in self.angles[self._poses_dropped :]])
+        return t, xyz, vis, ankles_px
+
+    def lift_geometries(self, stature_cm: float | None = None) -> dict[int, LiftGeometry | str]:
+        """Each lift's grasp and release with H, V and A there (``lift_geometry``), or why they were not measured.
+
+        Scaled by ``stature_cm`` (else the pose's own estimate, marked uncertain), with the floor
+        under the feet and the true vertical the kinematics learned.
+        """
+        out: dict[int, LiftGeometry | str] = {}
+        if not self.lifts:
+            return out
+        t, xyz, vis, _ = self._pose_arrays()
         up = self.kinematics.up
-        scale = lift_geometry.estimate_scale(xyz, vis, inputs.stature_cm, up)
+        scale = lift_geometry.estimate_scale(xyz, vis, stature_cm, up)
         floor = lift_geometry.estimate_floor(xyz, vis, scale, up)
-        complete = [v for v in self.lifts if not v.rep.partial]
-        frequency = lifting_frequency(
-            [v.rep.bottom_s for v in complete], duration_s, lifting_min_per_15_min=inputs.lifting_min_per_15_min
-        )
         for v in self.lifts:
-            rep = v.rep
-            frames = [f - self._poses_dropped for f in (rep.start_frame, rep.bottom_frame, rep.end_frame)]
+            frames = [f - self._poses_dropped for f in (v.rep.start_frame, v.rep.bottom_frame, v.rep.end_frame)]
             if frames[0] < 0:
-                out[rep.index] = "the lift is older than the poses kept (20 minutes)"
+                out[v.rep.index] = "the lift is older than the poses kept (20 minutes)"
                 continue
             geometry = lift_geometry.measure_lift(
                 xyz, vis, t, *frames, scale=scale, floor=floor, view=v.measures.view.value, up=up
             )
             if not (geometry.origin.measured and geometry.destination.measured):
-                out[rep.index] = "the hands or the feet were not seen at the grasp or the release"
+                out[v.rep.index] = "the hands or the feet were not seen at the grasp or the release"
                 continue
-            grasp = geometry.origin.frame
+            out[v.rep.index] = geometry
+        self._scale, self._floor = scale, floor
+        return out
+
+    def lifting_indices(self, inputs: TaskInputs, duration_s: float) -> dict[int, NioshResult | str]:
+        """The revised NIOSH lifting equation for each lift: its result, or why it could not be assessed.
+
+        H, V, D and A from ``lift_geometries``; F from the times of the complete lifts over the
+        video. One-handed lifts, lifts made kneeling and lifts with a step or a pivot are outside
+        the equation and say so; where the view cannot see A it is taken as 0°, flagged.
+        """
+        out: dict[int, NioshResult | str] = {}
+        if not self.lifts or duration_s <= 0:
+            return out
+        geometries = self.lift_geometries(inputs.stature_cm)
+        t, xyz, vis, ankles_px = self._pose_arrays()
+        complete = [v for v in self.lifts if not v.rep.partial]
+        frequency = lifting_frequency(
+            [v.rep.bottom_s for v in complete], duration_s, lifting_min_per_15_min=inputs.lifting_min_per_15_min
+        )
+        for v in self.lifts:
+            geometry = geometries.get(v.rep.index, "not measured")
+            if isinstance(geometry, str):
+                out[v.rep.index] = geometry
+                continue
+            start, end = (f - self._poses_dropped for f in (v.rep.start_frame, v.rep.end_frame))
             task = LiftTask(
                 origin=_symmetric_unless_seen(geometry.origin.hand_location()),
                 destination=_symmetric_unless_seen(geometry.destination.hand_location()),
@@ -206,10 +248,10 @@ class Engine:
                 coupling=inputs.coupling,
                 load_kg=inputs.load_kg,
                 one_handed=geometry.one_handed,
-                kneeling=_kneeling(xyz, vis, grasp, scale, floor, up),
-                step_or_pivot=_stepped(ankles_px[frames[0] : frames[2] + 1], self.standing_height_px()),
+                kneeling=_kneeling(xyz, vis, geometry.origin.frame, self._scale, self._floor, self.kinematics.up),
+                step_or_pivot=_stepped(ankles_px[start : end + 1], self.standing_height_px()),
             )
-            out[rep.index] = assess(task)
+            out[v.rep.index] = assess(task)
         return out
 
     def finish(self) -> RepVerdict | None:
@@ -254,11 +296,13 @@ def _kneeling(
     xyz: np.ndarray,
     vis: np.ndarray,
     frame: int,
-    scale: lift_geometry.Scale,
-    floor: lift_geometry.Floor,
+    scale: lift_geometry.Scale | None,
+    floor: lift_geometry.Floor | None,
     up: np.ndarray,
 ) -> bool:
     """True when a seen knee is within KNEELING_KNEE_CM of the floor at ``frame``."""
+    if scale is None or floor is None:
+        return False
     pts, seen = xyz[frame], vis[frame] >= 0.5
     ankles = [pts[lm] for lm in (PoseLandmark.LEFT_ANKLE, PoseLandmark.RIGHT_ANKLE) if seen[lm]]
     knees = [pts[lm] for lm in (PoseLandmark.LEFT_KNEE, PoseLandmark.RIGHT_KNEE) if seen[lm]]
