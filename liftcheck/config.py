@@ -73,13 +73,18 @@ class KinematicsConfig:
     # when the feet are apart (ankles wider than this share of the hips), well seen, within the angle
     # below of the hip line (else they are not planted square) and the view is not side-on.
     pelvis_from_ankles: float = 0.5
-    # While the feet stay put, the pelvis turns slowly (MediaPipe's hips swing with the shoulders:
-    # on the seated Russian-twist clip the hip line turns 15-30° with every twist while the legs
-    # stay): its way is followed with this time constant; a step (the ankles moving by step_min_m or
-    # the feet turning by step_min_turn_deg within half a second) makes it follow at once. 0 turns
-    # this off. On the labelled clips it finds the seated twists away from the camera (3/4 -> 4/4)
-    # and both golf down-the-line twists (side view, low reliability), with no twist on clips without.
+    # A seated pelvis turns slowly (MediaPipe's hips swing with the shoulders: on the seated
+    # Russian-twist clip the hip line turns 15-30° with every twist while the seat stays): while the
+    # person has sat (the shoulders lowered past sit_min_lowering for pelvis_seated_s: longer than the
+    # bottom of a lift lasts; a chair 0.3-0.4, the floor 0.5-0.7, a deep squat's bottom about 0.35 for
+    # under a second) the pelvis's way is followed with this time constant; a step (the ankles moving
+    # by step_min_m, or the feet turning by step_min_turn_deg, within half a second) makes it follow at
+    # once. Standing, a pelvis really turns on planted feet (a woodchop's 15-20°) and is followed at
+    # once: applied standing too, this doubled the twist's error against the labels (mean +14°).
+    # 0 turns it off. On the labelled clips it finds the seated twists away from the camera.
     pelvis_time_constant_s: float = 1.5
+    pelvis_seated_s: float = 1.5
+    sit_min_lowering: float = 0.3
     step_min_m: float = 0.12
     # The feet turning this much within half a second is a step too (a turn on the spot).
     step_min_turn_deg: float = 15.0

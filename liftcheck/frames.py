@@ -154,8 +154,8 @@ class FrameAnalysis:
         niosh = self.engine.lifting_indices(task_inputs, duration_s) if task_inputs is not None else {}
         kin = self.engine.kinematics
         neutral = kin.neutral
-        source = "given" if kin.given_neutral is not None else "recorded"
-        neutral_dict = {**neutral.to_dict(), "source": source} if neutral is not None else {}
+        origin = "given" if kin.given_neutral is not None else "recorded"
+        neutral_dict = {**neutral.to_dict(), "source": origin} if neutral is not None else {}
         return build_report(
             source,
             self.engine.angles,

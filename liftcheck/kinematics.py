@@ -712,6 +712,7 @@ class Kinematics:
         self._mirrored = 0.0  # smoothed evidence (−1..1) that the model swapped left and right
         self._pelvis_yaw: float | None = None
         self._pelvis_t: float | None = None
+        self._seated_since: float | None = None
         self._stepping = True
         self._now = 0.0
         self._feet: deque[tuple[float, np.ndarray, float]] = deque()
@@ -802,18 +803,21 @@ class Kinematics:
         return twist_between_deg(shoulders, pelvis, axis), agree
 
     def _slow_pelvis(self, pelvis: np.ndarray) -> np.ndarray:
-        """The pelvis line turned to a slowly followed way, while the feet stay put.
+        """The pelvis line turned to a slowly followed way while the person sits.
 
-        MediaPipe's hips swing with the shoulders (a seated twist, a woodchop); a pelvis on planted
-        feet or on a seat turns slowly. So its way is followed with ``pelvis_time_constant_s`` while
-        the feet do not move; a step (or the model swapping sides: a jump past
-        ``pelvis_max_lag_deg``) makes it follow at once, so a turn of the whole body is no twist.
+        MediaPipe's hips swing with the shoulders (a seated Russian twist, a seated hand-over); a
+        pelvis on a seat turns only when the person shuffles round. So while seated (the shoulders
+        held low for ``pelvis_seated_s``, longer than a lift's bottom lasts) its way is followed with
+        ``pelvis_time_constant_s``; a step
+        (or the model swapping sides: a jump past ``pelvis_max_lag_deg``) makes it follow at once.
+        Standing, a pelvis really turns on planted feet (a woodchop's 15-20°), so it is followed at once.
         """
         cfg = self.config
         yaw = _yaw_rad(pelvis)
         t = self._now
         fresh = self._pelvis_yaw is None or self._pelvis_t is None or t - self._pelvis_t > cfg.max_gap_s
-        if cfg.pelvis_time_constant_s <= 0 or fresh or self._stepping:
+        seated = self._seated_since is not None and t - self._seated_since >= cfg.pelvis_seated_s
+        if cfg.pelvis_time_constant_s <= 0 or fresh or self._stepping or not seated:
             self._pelvis_yaw = yaw
         else:
             assert self._pelvis_yaw is not None and self._pelvis_t is not None
@@ -931,6 +935,12 @@ class Kinematics:
         # Measured from the person's neutral (EN 1005-4), once it is known.
         trunk = raw_trunk - self._trunk_offset_deg()
         side = float(np.degrees(np.arcsin(np.clip(_dot(axis, lat), -1.0, 1.0))))
+        low = float(lowering(xyz, vis, up))
+        sitting = math.isfinite(low) and low >= self.config.sit_min_lowering
+        if not sitting:
+            self._seated_since = None
+        elif self._seated_since is None:
+            self._seated_since = t_s
         # A swap of the model's left and right turns both lines round, which leaves the twist as it is.
         twist, agree = self._twist(cues, vis, axis, view is View.SIDE)
         if not agree:
@@ -985,7 +995,7 @@ class Kinematics:
             hip_flexion_deg=values["hip_flexion_deg"],
             trunk_twist_deg=values["trunk_twist_deg"],
             side_bend_deg=values["side_bend_deg"],
-            lowering=float(lowering(xyz, vis, up)),
+            lowering=low,
             view=view,
             view_yaw_deg=self._yaw,
             seen=True,
