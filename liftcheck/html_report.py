@@ -103,6 +103,7 @@ figcaption { color: var(--muted); font-size: .88rem; margin-top: 6px; }
 .card.poor { border-left-color: var(--poor-edge); }
 .card.not-judged { border-left-color: var(--note-edge); }
 .judged { color: var(--muted); font-size: .92rem; }
+.niosh { border-top: 1px solid var(--line); margin-top: 8px; padding-top: 6px; }
 .card header { display: flex; flex-wrap: wrap; align-items: baseline; gap: 8px 12px; margin-bottom: 8px; }
 .card .when { color: var(--muted); }
 .card-body { display: flex; gap: 16px; align-items: flex-start; }
@@ -224,6 +225,12 @@ def _measure(row: LiftRow, column: Column, digits: int = 1) -> str:
 
 def _header(view: ReportView, title: str) -> str:
     bits = []
+    if view.session.person:
+        bits.append(f"Person: <strong>{_e(view.session.person)}</strong>")
+    if view.session.task:
+        bits.append(f"Task: <strong>{_e(view.session.task)}</strong>")
+    if view.session.analysed_at:
+        bits.append(f"analysed {_e(view.session.analysed_at.replace('T', ' ').replace('+00:00', ' UTC'))}")
     if view.source:
         bits.append(f"Video: <strong>{_e(view.source)}</strong>")
     if view.duration_s is not None:
@@ -399,6 +406,93 @@ def _finding(f: FindingRow, articles: Mapping[str, ArticleRef]) -> str:
     return "".join(out)
 
 
+_BAND_CLASS = {"acceptable": "good", "increased": "caution", "high": "poor"}
+
+
+def _niosh_block(row: LiftRow) -> str:
+    """The lifting equation for one lift: LI and RWL, the inputs with their flags, the multipliers, the change."""
+    n = row.niosh
+    if not n:
+        return ""
+    if "origin" not in n:
+        return f'<p class="small"><strong>Lifting index:</strong> not assessed: {_e(n.get("reason", ""))}.</p>'
+    task = n.get("task", {})
+    origin = task.get("origin", {})
+    out = ['<div class="niosh">']
+    li, band, rwl = n.get("li"), n.get("band"), n.get("rwl_kg")
+    if not n.get("applicable", True):
+        out.append(f"<p><strong>Lifting index:</strong> not applicable: {_e(n.get('reason', ''))}.</p>")
+    elif li is not None:
+        cls = _BAND_CLASS.get(str(band), "info")
+        out.append(
+            f'<p><strong>Lifting index {li:.2f}</strong> <span class="badge {cls}">{_e(band)}</span> '
+            f"— recommended weight limit {_with_unit(rwl, 'kg', 1)} "
+            f"for a load of {_with_unit(task.get('load_kg'), 'kg', 1)}.</p>"
+        )
+    else:
+        out.append(
+            f"<p><strong>Recommended weight limit {_with_unit(rwl, 'kg', 1)}</strong> (no load given: no index).</p>"
+        )
+    flags = []
+    for key, label, unit in (("h_cm", "H", "cm"), ("v_cm", "V", "cm"), ("a_deg", "A", "°")):
+        rel = origin.get(key[0] + "_reliability", {})
+        mark = "" if rel.get("reliable", True) else " (uncertain)"
+        flags.append(f"{label} {_with_unit(origin.get(key), unit, 0)}{mark}")
+    freq = task.get("frequency", {})
+    flags.append(f"D {_with_unit(n.get('d_cm'), 'cm', 0)}")
+    flags.append(f"F {_with_unit(freq.get('lifts_per_min'), 'a minute', 1)}")
+    out.append(f'<p class="small">At the grasp: {_e(", ".join(flags))}.</p>')
+    m = n.get("origin", {}).get("multipliers", {})
+    if m:
+        mults = " · ".join(f"{k.upper()} {v:.2f}" for k, v in m.items() if isinstance(v, (int, float)))
+        out.append(f'<p class="small">Multipliers: {_e(mults)}.</p>')
+    if n.get("change"):
+        out.append(f"<p>{_e(n['change'])}</p>")
+    reasons = [
+        r.get("reason") for r in (origin.get("h_reliability", {}), origin.get("a_reliability", {})) if r.get("reason")
+    ]
+    if reasons:
+        out.append(f'<p class="small">{_e("; ".join(str(r) for r in reasons))}.</p>')
+    out.append("</div>")
+    return "".join(out)
+
+
+def _niosh_summary(view: ReportView) -> str:
+    """The task's lifting index (its hardest lift) and the inputs the user gave."""
+    inputs, n = view.task_inputs, view.summary.niosh
+    if not inputs:
+        return ""
+    given = [f"load {_with_unit(inputs.get('load_kg'), 'kg', 1)}" if inputs.get("load_kg") else "no load given"]
+    if inputs.get("stature_cm"):
+        given.append(f"height {inputs['stature_cm']:.0f} cm")
+    given.append(f"coupling {inputs.get('coupling', 'fair')}")
+    given.append(f"lifting {_DURATION.get(str(inputs.get('duration')), inputs.get('duration'))}")
+    out = ['<section aria-labelledby="niosh-h"><h2 id="niosh-h">Lifting index (NIOSH)</h2>']
+    out.append(
+        f'<p class="small">Revised NIOSH lifting equation (Waters et al. 1993). Inputs: {_e(", ".join(given))}.</p>'
+    )
+    if n.task_li is not None:
+        cls = _BAND_CLASS.get(n.band, "info")
+        out.append(
+            f'<p class="headline">Task lifting index {n.task_li:.2f} <span class="badge {cls}">{_e(n.band)}</span> '
+            f"(lift {n.worst_lift}, limit {_with_unit(n.rwl_kg, 'kg', 1)})</p>"
+        )
+        if n.change:
+            out.append(f"<p>{_e(n.change)}</p>")
+    elif n.rwl_kg is not None:
+        out.append(f"<p>Lowest recommended weight limit {_with_unit(n.rwl_kg, 'kg', 1)} (lift {n.worst_lift}).</p>")
+    else:
+        out.append("<p>No lift could be assessed.</p>")
+    out.append(
+        f'<p class="small">{n.assessed} lift(s) assessed, {n.not_applicable} outside the equation. '
+        "Up to 1: acceptable for nearly all workers; over 1: increased risk; over 3: high.</p></section>"
+    )
+    return "".join(out)
+
+
+_DURATION = {"short": "up to 1 hour", "moderate": "1 to 2 hours", "long": "2 to 8 hours"}
+
+
 def _lift_card(row: LiftRow, image: bytes | None, articles: Mapping[str, ArticleRef]) -> str:
     style = STYLE_LABEL.get(row.style, row.style)
     n = row.lift
@@ -432,6 +526,7 @@ def _lift_card(row: LiftRow, image: bytes | None, articles: Mapping[str, Article
         )
     if row.not_judged_reason:
         out.append(f'<p class="uncertain-note"><strong>Not judged:</strong> {_e(row.not_judged_reason)}</p>')
+    out.append(_niosh_block(row))
     if row.findings:
         out.append('<ul class="findings">')
         out.extend(_finding(f, articles) for f in row.findings)
@@ -572,6 +667,7 @@ def render_html(
         body.append(_lift_table(view, config))
     body.append(_timeline(view, config))
     body.append(_advice(view))
+    body.append(_niosh_summary(view))
     if view.lifts:
         body.append(_lift_cards(view, thumbs, articles))
     body += [_twist_events(view), _warnings(view), _references(articles), _footer(view)]

@@ -311,7 +311,7 @@ def test_a_name_with_markdown_is_shown_as_text_and_fetches_nothing(  # type: ign
 
 
 def test_deleting_a_session_asks_first(tab, app_server: tuple[StreamlitServer, Path]) -> None:  # type: ignore[no-untyped-def]
-    """"Delete this session" asks before deleting; "Keep it" keeps it; "Yes, delete it" deletes it."""
+    """ "Delete this session" asks before deleting; "Keep it" keeps it; "Yes, delete it" deletes it."""
     server, db = app_server
     with HistoryStore(db) as store:
         store.save_session(

@@ -117,9 +117,7 @@ _PROGRESS_LINE = re.compile(r"^\[[#.]{30}\] +\d+\.\d% +\d+ frames +[\d.]+/[\d.]+
 def test_analyze_writes_only_its_own_lines_to_stderr(samples_dir: Path, model_dir: Path, tmp_path: Path) -> None:
     """With the progress bar on and an annotated video, every stderr line of `liftcheck analyze` is a progress
     line: nothing from MediaPipe, also not when the landmarkers close after the bar (full model, people search)."""
-    out = _run(
-        "analyze", str(samples_dir / "deadlift_oblique_01.mp4"), "--annotated", str(tmp_path / "a.mp4")
-    )
+    out = _run("analyze", str(samples_dir / "deadlift_oblique_01.mp4"), "--annotated", str(tmp_path / "a.mp4"))
     assert out.returncode == 0, out.stderr
     lines = [line for line in out.stderr.splitlines() if line.strip()]
     assert lines, "expected at least one progress line"

@@ -40,6 +40,8 @@ PURE = (
     "guidance",
     "presentation",
     "engine",
+    "niosh",
+    "lift_geometry",
     "charts",
     "html_report",
     "workshop.synthetic",

@@ -71,6 +71,12 @@ def headline(view: ReportView) -> None:
         st.caption(
             f"{summary.partial_lifts} lift(s) cut off by the start or end of the video are listed but not counted."
         )
+    niosh = summary.niosh
+    if niosh.task_li is not None:
+        st.markdown(
+            f"**Task lifting index (NIOSH) {niosh.task_li:.2f}** ({niosh.band}), lift {niosh.worst_lift}: "
+            f"{niosh.change}"
+        )
     for warning in view.warnings:
         st.warning(warning)
 
@@ -158,6 +164,38 @@ def _lift_card(row: LiftRow, thumbnail: bytes | None, view: ReportView) -> None:
                 st.caption(f"Uncertain in this view: {f.note}")
             cites = [citation(articles[a].title, articles[a].publisher) for a in f.articles if a in articles]
             st.caption(("See " + "; ".join(cites) + ". " if cites else "") + f"Threshold: {f.standard}.")
+        _niosh_lines(row)
+
+
+def _niosh_lines(row: LiftRow) -> None:
+    """The lifting equation for one lift, in two or three short lines."""
+    n = row.niosh
+    if not n:
+        return
+    if "origin" not in n:
+        st.caption(f"Lifting index not assessed: {n.get('reason', '')}.")
+        return
+    task = n.get("task", {})
+    origin = task.get("origin", {})
+    if not n.get("applicable", True):
+        st.caption(f"Lifting index not applicable: {n.get('reason', '')}.")
+    elif n.get("li") is not None:
+        st.markdown(
+            f"**Lifting index {n['li']:.2f}** ({n.get('band')}): recommended limit {n.get('rwl_kg', 0):.1f} kg "
+            f"for {task.get('load_kg', 0):.1f} kg"
+        )
+    else:
+        st.markdown(f"**Recommended weight limit {n.get('rwl_kg', 0):.1f} kg** (give the load for an index)")
+    parts = [
+        f"H {origin.get('h_cm', 0):.0f} cm",
+        f"V {origin.get('v_cm', 0):.0f} cm",
+        f"A {origin.get('a_deg', 0):.0f}°",
+    ]
+    parts.append(f"D {n.get('d_cm', 0):.0f} cm")
+    parts.append(f"F {task.get('frequency', {}).get('lifts_per_min', 0):.1f}/min")
+    st.caption("At the grasp: " + " · ".join(parts))
+    if n.get("change"):
+        st.caption(n["change"])
 
 
 def lift_cards(view: ReportView, thumbnails: dict[int, bytes]) -> None:
