@@ -52,6 +52,17 @@ class _ProgressBar:
             self.stream.flush()
 
 
+def frames_per_second(text: str) -> float:
+    """An argparse type: a rate in frames a second, 0 meaning every frame."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of frames a second") from None
+    if not (value >= 0 and value != float("inf")):
+        raise argparse.ArgumentTypeError(f"{text!r}: give a rate of 0 (every frame) or more frames a second")
+    return value
+
+
 def _fmt(value: float | None, digits: int = 0) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
 
@@ -114,7 +125,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         report = analyze_video(
             path,
             model=args.model,
-            max_fps=args.max_fps or None,
+            max_fps=args.max_fps,
             annotated_path=args.annotated,
             progress=bar,
             thumbnails=False,
@@ -169,7 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("video", help="the video (mp4, mov, avi, webm, mkv)")
     analyze.add_argument("--model", choices=VARIANTS, default=DEFAULT_VARIANT, help="pose model (default: full)")
     analyze.add_argument(
-        "--max-fps", type=float, default=30.0, help="analyse at most this many frames a second (0: all)"
+        "--max-fps", type=frames_per_second, default=30.0, help="analyse at most this many frames a second (0: all)"
     )
     analyze.add_argument("--json", metavar="F", help="write the full report as JSON")
     analyze.add_argument("--csv", metavar="F", help="write the per-lift table as CSV")

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -40,11 +41,22 @@ class Progress:
         return 0.0
 
 
+def analysis_rate(max_fps: float | Literal["config"] | None, config: Config = DEFAULT_CONFIG) -> float | None:
+    """The most frames a second to analyse (None: every frame) for an ``analyze_video`` ``max_fps``."""
+    if max_fps == "config":
+        return config.max_analysis_fps or None
+    if max_fps is None or max_fps == 0:
+        return None
+    if not (max_fps > 0 and math.isfinite(max_fps)):
+        raise ValueError(f"max_fps must be a positive rate, or 0 or None for every frame, got {max_fps!r}")
+    return float(max_fps)
+
+
 def analyze_video(
     path: str | Path,
     *,
     model: str = "full",
-    max_fps: float | None = None,
+    max_fps: float | Literal["config"] | None = "config",
     annotated_path: str | Path | None = None,
     progress: Callable[[Progress], None] | None = None,
     cancel: threading.Event | None = None,
@@ -55,13 +67,16 @@ def analyze_video(
 ) -> Report:
     """Analyse a video file from start to end and return its report.
 
+    ``max_fps`` is the most frames a second analysed: "config" (the default) takes the config's
+    ``max_analysis_fps``; None or 0 analyses every frame.
+
     Raises ``VideoError`` for a file that is not a readable video, ``ModelError`` when
     the model cannot be had, ``AnalysisCancelled`` when ``cancel`` is set mid-way.
     """
     from liftcheck.video import VideoReader
 
     path = Path(path)
-    rate = max_fps if max_fps is not None else config.max_analysis_fps
+    rate = analysis_rate(max_fps, config)
     reader = VideoReader(path, max_fps=rate, max_side_px=config.max_side_px)
     info = reader.info
     expected = info.frame_count
@@ -74,7 +89,8 @@ def analyze_video(
         estimator = PoseEstimator(model, people=config.people)
     estimate = as_estimator(estimator)
     analysis = FrameAnalysis(estimate, config, keep_thumbnails=thumbnails)
-    writer = OverlayWriter(annotated_path, fps_hint=min(info.fps or 30.0, rate or 30.0)) if annotated_path else None
+    fps_hint = min(info.fps or 30.0, rate) if rate else info.fps or 30.0
+    writer = OverlayWriter(annotated_path, fps_hint=fps_hint) if annotated_path else None
 
     def follow_up(item: tuple[np.ndarray, float, PoseFrame]) -> None:
         rgb, t_s, pose = item
@@ -110,7 +126,8 @@ def analyze_video(
         warnings.append(f"{path.name}: no frame could be decoded")
     if frames == 1:
         warnings.append("The video has a single frame: a lift needs movement over time, so none can be found.")
-    settings = {"model": model, "max_fps": rate, "analysed_fps": round(frames / last_t, 2) if last_t > 0 else None}
+    analysed_fps = round(frames / last_t, 2) if last_t > 0 else None
+    settings: dict[str, object] = {"model": model, "max_fps": rate, "analysed_fps": analysed_fps}
     duration = info.duration_s or last_t
     return analysis.report(source_name or path.name, duration_s=duration, settings=settings, warnings=warnings)
 
