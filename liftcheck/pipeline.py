@@ -11,14 +11,14 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
 from liftcheck import threads
 from liftcheck.config import DEFAULT_CONFIG, Config
 from liftcheck.frames import FrameAnalysis
-from liftcheck.landmarks import Estimator, PoseFrame, as_estimator
+from liftcheck.landmarks import Estimator, PoseFrame, TwoStepEstimator, as_estimator
 from liftcheck.report import Report
 from liftcheck.threads import OverlayWriter
 
@@ -39,6 +39,17 @@ class Progress:
         if self.duration_s > 0:
             return min(1.0, max(0.0, self.t_s / self.duration_s))
         return 0.0
+
+
+def _steps(estimate: Estimator) -> tuple[Callable[[np.ndarray, float], Any], Callable[[Any], PoseFrame]]:
+    """(the model's step, the follower's step); a one-step estimator's second step passes its pose on."""
+    if isinstance(estimate, TwoStepEstimator):
+        return estimate.find, estimate.follow
+    return estimate, _as_is
+
+
+def _as_is(pose: PoseFrame) -> PoseFrame:
+    return pose
 
 
 def analysis_rate(max_fps: float | Literal["config"] | None, config: Config = DEFAULT_CONFIG) -> float | None:
@@ -92,26 +103,30 @@ def analyze_video(
     fps_hint = min(info.fps or 30.0, rate) if rate else info.fps or 30.0
     writer = OverlayWriter(annotated_path, fps_hint=fps_hint) if annotated_path else None
 
-    def follow_up(item: tuple[np.ndarray, float, PoseFrame]) -> None:
-        rgb, t_s, pose = item
-        result = analysis.step(rgb, t_s, pose)
+    # A two-step estimator runs only the model here; whom to follow is picked behind, in the engine's thread.
+    see, follow = _steps(estimate)
+
+    def follow_up(item: tuple[np.ndarray, float, Any]) -> None:
+        rgb, t_s, seen = item
+        result = analysis.step(rgb, t_s, follow(seen))
         if writer is not None:
             writer.write(rgb, result.pose, result.angles, analysis.hud(), t_s)
 
-    # This thread decodes nothing and judges nothing: it feeds the pose model. Decoding runs
-    # ahead of it in one thread, the engine (and the annotated video) behind it in others.
+    # This thread decodes nothing, copies nothing and judges nothing: it feeds the pose model.
+    # Decoding (and the copy MediaPipe needs) runs ahead of it in one thread, the people tracker,
+    # the engine and the annotated video behind it in others.
     behind = threads.Behind(follow_up, name="liftcheck-engine", depth=4)
     frames = 0
     last_t = 0.0
     try:
-        for frame in threads.prefetch(iter(reader)):
+        for rgb, t_s in threads.prefetch(threads.contiguous_frames(reader)):
             if cancel is not None and cancel.is_set():
                 raise AnalysisCancelled(f"analysis of {source_name or path.name} cancelled")
-            behind.put((frame.rgb, frame.t_s, estimate(frame.rgb, frame.t_s)))
+            behind.put((rgb, t_s, see(rgb, t_s)))
             frames += 1
-            last_t = frame.t_s
+            last_t = t_s
             if progress is not None:
-                progress(Progress(frames, expected, frame.t_s, info.duration_s))
+                progress(Progress(frames, expected, t_s, info.duration_s))
         behind.close()
         analysis.finish()
     finally:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,18 @@ import numpy as np
 from liftcheck.kinematics import Angles
 from liftcheck.landmarks import PoseFrame
 from liftcheck.presentation import Hud
+
+
+def contiguous_frames(frames: Iterable[Any]) -> Iterator[tuple[np.ndarray, float]]:
+    """(rgb, t_s) of each decoded ``video.Frame``, the rgb C-contiguous as MediaPipe takes it.
+
+    PyAV pads each row of a frame to an aligned stride, so its arrays are views that MediaPipe
+    would have to copy. Run inside ``prefetch`` this copy happens in the decode thread, off the
+    thread that feeds the model.
+    """
+    for frame in frames:
+        rgb = frame.rgb
+        yield (rgb if rgb.flags.c_contiguous else np.ascontiguousarray(rgb)), frame.t_s
 
 
 def prefetch(frames: Iterator, depth: int = 4) -> Iterator:
