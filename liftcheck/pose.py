@@ -16,12 +16,14 @@ while it goes back to tracking one.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import os
 import sys
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
@@ -31,9 +33,9 @@ from mediapipe.tasks.python import BaseOptions
 from mediapipe.tasks.python.vision import PoseLandmarker, PoseLandmarkerOptions, RunningMode
 
 from liftcheck.config import DEFAULT_CONFIG, PeopleConfig
-from liftcheck.landmarks import N_LANDMARKS, PoseFrame
-from liftcheck.models import DEFAULT_VARIANT, check_variant, read_verified, resolve_model
-from liftcheck.people import PersonTracker, distinct_people
+from liftcheck.landmarks import N_LANDMARKS, PeopleFound, PoseFrame
+from liftcheck.models import DEFAULT_VARIANT, check_variant, read_verified, resolve_model, verify_bytes
+from liftcheck.people import PersonTracker, distinct_people, pick
 
 _log = logging.getLogger(__name__)
 
@@ -96,10 +98,84 @@ class _StderrSilencer:
 _native_stderr_silenced = _StderrSilencer()
 
 
+@dataclass(frozen=True)
+class Model:
+    """A verified pose model, ready for MediaPipe, loaded once per process (``load_model``).
+
+    ``path`` names an unchangeable in-memory file holding the verified bytes (a sealed
+    memfd, Linux): every landmarker of the process maps that one copy, where each landmarker
+    given the bytes themselves would keep its own (about 18 MiB for the main landmarker and 45
+    for the people search's, measured with the full model). Elsewhere ``path`` is None and
+    ``data`` holds the bytes.
+    """
+
+    variant: str
+    sha256: str
+    path: str | None
+    data: bytes | None = None
+
+    def base_options(self) -> BaseOptions:
+        if self.path is not None:
+            return BaseOptions(model_asset_path=self.path)
+        return BaseOptions(model_asset_buffer=self.data)
+
+
+_models: dict[str, Model] = {}  # by sha256: one loaded copy per model in a process
+_models_lock = threading.Lock()
+
+
+def load_model(variant: str = DEFAULT_VARIANT, *, path: str | Path | None = None, data: bytes | None = None) -> Model:
+    """The ``variant`` model, checked against its pinned SHA-256, as MediaPipe will load it.
+
+    From ``data`` (bytes from elsewhere, such as a cluster's object store: checked here), else
+    the file ``path``, else the configured folder or cache (``models.resolve_model``). The same
+    bytes give the same ``Model`` for the life of the process. Raises ``ModelError``.
+    """
+    check_variant(variant)
+    if data is None:
+        data = read_verified(Path(path) if path is not None else resolve_model(variant), variant)
+    else:
+        verify_bytes(data, variant, "the caller")
+    digest = hashlib.sha256(data).hexdigest()
+    with _models_lock:
+        if digest not in _models:
+            memory_file = _sealed_memory_file(data, f"liftcheck-pose-{variant}")
+            _models[digest] = Model(variant, digest, memory_file, None if memory_file else data)
+        return _models[digest]
+
+
+def _sealed_memory_file(data: bytes, name: str) -> str | None:
+    """A path to ``data`` in an anonymous memory file sealed against any change; None where there is none."""
+    try:
+        import fcntl  # not on Windows
+    except ImportError:
+        return None
+    if not (hasattr(os, "memfd_create") and hasattr(fcntl, "F_ADD_SEALS") and Path("/proc/self/fd").is_dir()):
+        return None
+    try:
+        fd = os.memfd_create(name, os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+    except OSError:
+        return None
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        # Sealed, the checked bytes are the bytes MediaPipe loads: nothing can write to them after this.
+        fcntl.fcntl(
+            fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_WRITE | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_SEAL
+        )
+    except OSError:
+        os.close(fd)
+        return None
+    return f"/proc/self/fd/{fd}"  # kept open for the life of the process
+
+
 class PoseEstimator:
     """Finds the 33 landmarks of the person lifting in each frame of one video or camera stream.
 
-    ``people`` (default: the config's) turns on the search for other people; None
+    The model is ``model`` (a ``Model`` from ``load_model``; a batch worker loads it once and
+    hands it to each video's estimator), else the file ``model_path``, else the ``variant``
+    from the configured folder or cache. ``people`` (default: the config's) turns on the search for other people; None
     tracks whoever the landmarker finds first and never looks for anyone else (the
     fastest; the benchmarks' "inference alone"). ``wait_for_search`` (for files) waits
     for a search's answer at a fixed time after it was sent, so a video gives the same
@@ -112,14 +188,17 @@ class PoseEstimator:
         variant: str = DEFAULT_VARIANT,
         *,
         model_path: str | Path | None = None,
+        model: Model | None = None,
         people: PeopleConfig | None = DEFAULT_CONFIG.people,
         wait_for_search: bool = True,
         min_detection_confidence: float = 0.5,
         min_tracking_confidence: float = 0.5,
     ) -> None:
-        check_variant(variant)
-        path = Path(model_path) if model_path is not None else resolve_model(variant)
-        self._model = read_verified(path, variant)
+        if model is None:
+            model = load_model(variant, path=model_path)
+        elif model.variant != variant:
+            raise ValueError(f"PoseEstimator({variant!r}) was given the {model.variant} model")
+        self._model = model
         self._confidence = (min_detection_confidence, min_tracking_confidence)
         self.variant = variant
         self.people = people
@@ -139,7 +218,7 @@ class PoseEstimator:
     def _video_landmarker(self, num_poses: int) -> PoseLandmarker:
         detection, tracking = self._confidence
         options = PoseLandmarkerOptions(
-            base_options=BaseOptions(model_asset_buffer=self._model),
+            base_options=self._model.base_options(),
             running_mode=RunningMode.VIDEO,
             num_poses=num_poses,
             min_pose_detection_confidence=detection,
@@ -183,7 +262,19 @@ class PoseEstimator:
         return self.detect(rgb, t_s)
 
     def detect(self, rgb: np.ndarray, t_s: float) -> PoseFrame:
-        """The pose in one upright (H, W, 3) uint8 RGB frame shown at ``t_s`` seconds."""
+        """The pose of the person followed in one upright (H, W, 3) uint8 RGB frame shown at ``t_s`` seconds."""
+        return self.follow(self.find(rgb, t_s))
+
+    def follow(self, found: PeopleFound) -> PoseFrame:
+        """The person followed among the poses ``find`` gave; call in frame order (any one thread)."""
+        return pick(self.tracker, found)
+
+    def find(self, rgb: np.ndarray, t_s: float) -> PeopleFound:
+        """Every pose in one upright (H, W, 3) uint8 RGB frame shown at ``t_s`` seconds (the model's step).
+
+        A C-contiguous frame is handed to MediaPipe as it is; any other is copied first, so callers
+        that care where that copy happens (the file analysis: in its decode thread) pass contiguous frames.
+        """
         if self._landmarker is None:
             raise RuntimeError("PoseEstimator.detect called after close()")
         if rgb.dtype != np.uint8 or rgb.ndim != 3 or rgb.shape[2] != 3:
@@ -212,9 +303,7 @@ class PoseEstimator:
         poses = _poses(result, t_s, width, height)
         if self.people is not None:
             self._track_several(poses, t_s)
-        if self.tracker is None:
-            return poses[0] if poses else PoseFrame.empty(t_s, (width, height))
-        return self.tracker.follow(poses, t_s, (width, height))
+        return PeopleFound(t_s, (width, height), tuple(poses))
 
     # -- looking for other people
 
@@ -231,7 +320,7 @@ class PoseEstimator:
         assert self.people is not None
         if self._scout is None:
             options = PoseLandmarkerOptions(
-                base_options=BaseOptions(model_asset_buffer=self._model),
+                base_options=self._model.base_options(),
                 running_mode=RunningMode.IMAGE,
                 num_poses=self.people.max_people + 1,
                 min_pose_detection_confidence=self.people.scout_confidence,
