@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib
+import importlib.util
 import logging
 import os
 import sys
@@ -25,12 +27,10 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
+from types import ModuleType, TracebackType
+from typing import Any
 
-import mediapipe as mp
 import numpy as np
-from mediapipe.tasks.python import BaseOptions
-from mediapipe.tasks.python.vision import PoseLandmarker, PoseLandmarkerOptions, RunningMode
 
 from liftcheck.config import DEFAULT_CONFIG, PeopleConfig
 from liftcheck.landmarks import N_LANDMARKS, PeopleFound, PoseFrame
@@ -38,6 +38,93 @@ from liftcheck.models import DEFAULT_VARIANT, check_variant, read_verified, reso
 from liftcheck.people import PersonTracker, distinct_people, pick
 
 _log = logging.getLogger(__name__)
+
+# The few MediaPipe modules the pose landmarker needs, and the packages above them.
+_TASK_MODULES = {
+    "landmarker": "mediapipe.tasks.python.vision.pose_landmarker",
+    "running_mode": "mediapipe.tasks.python.vision.core.vision_task_running_mode",
+    "base_options": "mediapipe.tasks.python.core.base_options",
+    "image": "mediapipe.tasks.python.vision.core.image",
+}
+_HEAVY_PACKAGES = ("mediapipe", "mediapipe.tasks", "mediapipe.tasks.python", "mediapipe.tasks.python.vision")
+
+
+_lean: dict[str, ModuleType] = {}  # the packages put in place by _lean_package, until _whole_mediapipe
+
+
+def _lean_package(name: str) -> None:
+    """The package ``name`` in ``sys.modules`` without running its ``__init__`` (see ``_import_mediapipe``).
+
+    Asked later for a submodule, it imports just that submodule (as the import system does for
+    ``from package import submodule``); asked for anything else, the whole of MediaPipe is imported
+    the ordinary way first (``_whole_mediapipe``), so other code in the process sees the real package.
+    """
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.submodule_search_locations is None:
+        raise ImportError(f"{name} is not a package here")
+    module = importlib.util.module_from_spec(spec)
+
+    def __getattr__(attr: str) -> Any:
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        if importlib.util.find_spec(f"{name}.{attr}") is not None:
+            return importlib.import_module(f"{name}.{attr}")
+        _whole_mediapipe()
+        return getattr(module, attr)
+
+    module.__getattr__ = __getattr__  # type: ignore[method-assign]
+    sys.modules[name] = module
+    parent, _, child = name.rpartition(".")
+    if parent:
+        setattr(sys.modules[parent], child, module)
+    _lean[name] = module
+
+
+def _whole_mediapipe() -> None:
+    """Run the real ``__init__`` of each lean package, in place: MediaPipe as ``import mediapipe`` gives it.
+
+    Innermost first, each in the module object already in ``sys.modules`` (whose submodules are
+    loaded and set on it, as the ``__init__`` files expect), so nothing loaded is loaded twice.
+    """
+    for name in reversed(_HEAVY_PACKAGES):
+        module = _lean.pop(name, None)
+        if module is None:
+            continue
+        del module.__getattr__  # type: ignore[method-assign]
+        assert module.__spec__ is not None and module.__spec__.loader is not None
+        module.__spec__.loader.exec_module(module)
+
+
+def _import_mediapipe() -> dict[str, ModuleType]:
+    """The modules of ``_TASK_MODULES``, without the rest of MediaPipe where that can be done.
+
+    ``import mediapipe`` runs package ``__init__`` files that import every task (audio, text,
+    the drawing utilities and with them matplotlib and PIL): about 40 MiB and a second of start-up
+    in each process, for nothing the pose landmarker uses. So the packages above the landmarker
+    are put in place without running their ``__init__`` (``_lean_package``), and only the modules
+    it needs are imported. Should this MediaPipe be laid out differently, the ordinary import is used.
+    """
+    try:
+        for name in _HEAVY_PACKAGES:
+            if name not in sys.modules:
+                _lean_package(name)
+        return {key: importlib.import_module(name) for key, name in _TASK_MODULES.items()}
+    except Exception:  # noqa: BLE001 - any other layout: take the slow, sure way
+        for name in list(_lean):
+            sys.modules.pop(_lean.pop(name).__name__, None)
+        import mediapipe  # noqa: F401 - runs the real package __init__ files
+
+        return {key: importlib.import_module(name) for key, name in _TASK_MODULES.items()}
+
+
+# MediaPipe's classes (typed Any: MediaPipe ships no type information).
+_mp = _import_mediapipe()
+PoseLandmarker: Any = _mp["landmarker"].PoseLandmarker
+PoseLandmarkerOptions: Any = _mp["landmarker"].PoseLandmarkerOptions
+RunningMode: Any = _mp["running_mode"].VisionTaskRunningMode
+BaseOptions: Any = _mp["base_options"].BaseOptions
+Image: Any = _mp["image"].Image
+ImageFormat: Any = _mp["image"].ImageFormat
 
 # A scout's answer is collected this long after it was sent, whatever the machine's speed,
 # so the same video always switches to tracking two at the same frame.
@@ -114,7 +201,7 @@ class Model:
     path: str | None
     data: bytes | None = None
 
-    def base_options(self) -> BaseOptions:
+    def base_options(self) -> Any:
         if self.path is not None:
             return BaseOptions(model_asset_path=self.path)
         return BaseOptions(model_asset_buffer=self.data)
@@ -205,17 +292,17 @@ class PoseEstimator:
         self.wait_for_search = wait_for_search
         self.tracker = PersonTracker(people) if people is not None else None
         self._landmarker = self._video_landmarker(1)
-        self._multi: PoseLandmarker | None = None
+        self._multi: Any = None
         self._last_ms = -1
         self._quiet_frames = 3
         self._scouts: ThreadPoolExecutor | None = None
-        self._scout: PoseLandmarker | None = None
+        self._scout: Any = None
         self._pending: tuple[Future[int], float] | None = None
         self._next_scout_t = 0.0
         self._several_seen_t = 0.0
         self._search_failed = ""
 
-    def _video_landmarker(self, num_poses: int) -> PoseLandmarker:
+    def _video_landmarker(self, num_poses: int) -> Any:
         detection, tracking = self._confidence
         options = PoseLandmarkerOptions(
             base_options=self._model.base_options(),
@@ -283,7 +370,7 @@ class PoseEstimator:
         t_ms = max(int(round(t_s * 1000.0)), self._last_ms + 1)
         self._last_ms = t_ms
         height, width = rgb.shape[:2]
-        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+        image = Image(image_format=ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
         if (
             self.people is not None
             and self._multi is None
@@ -307,7 +394,7 @@ class PoseEstimator:
 
     # -- looking for other people
 
-    def _send_scout(self, image: mp.Image, t_s: float) -> None:
+    def _send_scout(self, image: Any, t_s: float) -> None:
         assert self.people is not None
         if self._scouts is None:
             self._scouts = ThreadPoolExecutor(max_workers=1, thread_name_prefix="liftcheck-scout")
@@ -315,7 +402,7 @@ class PoseEstimator:
         fast = t_s < self.people.scout_fast_for_s
         self._next_scout_t = t_s + (self.people.scout_every_s if fast else self.people.scout_every_slow_s)
 
-    def _count_people(self, image: mp.Image) -> int:
+    def _count_people(self, image: Any) -> int:
         """How many different people a full search finds in one image (runs in the scout thread)."""
         assert self.people is not None
         if self._scout is None:
