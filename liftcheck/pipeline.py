@@ -75,6 +75,7 @@ def analyze_video(
     source_name: str | None = None,
     estimator: Estimator | Callable[[np.ndarray, float], PoseFrame] | None = None,
     thumbnails: bool = True,
+    chunks: bool | None = None,
 ) -> Report:
     """Analyse a video file from start to end and return its report.
 

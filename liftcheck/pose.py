@@ -331,7 +331,8 @@ class PoseEstimator:
         for name in ("_landmarker", "_multi", "_scout"):
             landmarker = getattr(self, name)
             if landmarker is not None:
-                landmarker.close()
+                with _native_stderr_silenced():  # "DestroyAccelerator" lines, one per graph
+                    landmarker.close()
                 setattr(self, name, None)
 
     def notes(self) -> list[str]:
@@ -442,7 +443,8 @@ class PoseEstimator:
             self._several_seen_t = t_s
         elif t_s - self._several_seen_t > self.people.single_after_s:
             # Only one person for a while: track one again (faster) and go back to scouting.
-            self._multi.close()
+            with _native_stderr_silenced():
+                self._multi.close()
             self._multi = None
             self._next_scout_t = t_s
 
