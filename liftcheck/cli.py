@@ -129,6 +129,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             annotated_path=args.annotated,
             progress=bar,
             thumbnails=False,
+            chunks=not args.no_chunks,
         )
     except VideoError as exc:
         print(f"liftcheck: cannot analyse {path.name}: {exc}", file=sys.stderr)
@@ -288,6 +289,12 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--json", metavar="F", help="write the full report as JSON")
     analyze.add_argument("--csv", metavar="F", help="write the per-lift table as CSV")
     analyze.add_argument("--annotated", metavar="F", help="write an annotated H.264 MP4")
+    analyze.add_argument(
+        "--no-chunks",
+        action="store_true",
+        help="analyse a long video in one pass (by default a video over a minute is cut into overlapping chunks "
+        "analysed on every core)",
+    )
     analyze.add_argument("--quiet", action="store_true", help="no progress bar")
     analyze.set_defaults(func=cmd_analyze)
 

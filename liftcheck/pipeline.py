@@ -82,6 +82,10 @@ def analyze_video(
     ``max_fps`` is the most frames a second analysed: "config" (the default) takes the config's
     ``max_analysis_fps``; None or 0 analyses every frame.
 
+    A video longer than ``config.chunks.min_video_s`` is analysed in overlapping chunks on every core
+    and stitched into one analysis (``chunks.py``), unless ``chunks`` is False (None: as the config
+    says) or an ``estimator`` is given (it cannot be shared with other processes).
+
     Raises ``VideoError`` for a file that is not a readable video, ``ModelError`` when
     the model cannot be had, ``AnalysisCancelled`` when ``cancel`` is set mid-way.
     """
@@ -94,6 +98,23 @@ def analyze_video(
     expected = info.frame_count
     if expected and info.fps > 0 and rate:
         expected = int(math.ceil(expected * min(1.0, rate / info.fps)))
+    fps_hint = min(info.fps or 30.0, rate) if rate else info.fps or 30.0
+    if estimator is None and (config.chunks.enabled if chunks is None else chunks):
+        report = _in_chunks(
+            path,
+            model,
+            rate,
+            config,
+            source_name,
+            info.duration_s,
+            annotated_path,
+            thumbnails,
+            progress,
+            cancel,
+            fps_hint,
+        )
+        if report is not None:
+            return report
     owned = estimator is None
     if estimator is None:
         from liftcheck.pose import PoseEstimator
@@ -101,7 +122,6 @@ def analyze_video(
         estimator = PoseEstimator(model, people=config.people)
     estimate = as_estimator(estimator)
     analysis = FrameAnalysis(estimate, config, keep_thumbnails=thumbnails)
-    fps_hint = min(info.fps or 30.0, rate) if rate else info.fps or 30.0
     writer = OverlayWriter(annotated_path, fps_hint=fps_hint) if annotated_path else None
 
     # A two-step estimator runs only the model here; whom to follow is picked behind, in the engine's thread.
@@ -146,6 +166,48 @@ def analyze_video(
     settings: dict[str, object] = {"model": model, "max_fps": rate, "analysed_fps": analysed_fps}
     duration = info.duration_s or last_t
     return analysis.report(source_name or path.name, duration_s=duration, settings=settings, warnings=warnings)
+
+
+def _in_chunks(
+    path: Path,
+    model: str,
+    rate: float | None,
+    config: Config,
+    source_name: str | None,
+    duration_s: float,
+    annotated_path: str | Path | None,
+    thumbnails: bool,
+    progress: Callable[[Progress], None] | None,
+    cancel: threading.Event | None,
+    fps_hint: float,
+) -> Report | None:
+    """A long video's report from its chunks analysed on every core (``chunks.py``); None: do it in one pass."""
+    from liftcheck import chunks
+    from liftcheck.workers import default_workers
+
+    workers = config.chunks.workers or default_workers()
+    if not chunks.eligible(duration_s, config.chunks, workers):
+        return None
+
+    def on_progress(fraction: float, done: int, expected: int) -> None:
+        if cancel is not None and cancel.is_set():
+            raise AnalysisCancelled(f"analysis of {source_name or path.name} cancelled")
+        if progress is not None:
+            progress(Progress(done, expected, fraction * duration_s, duration_s))
+
+    return chunks.analyze_in_chunks(
+        path,
+        model=model,
+        rate=rate,
+        config=config,
+        source_name=source_name or path.name,
+        duration_s=duration_s,
+        annotated_path=annotated_path,
+        thumbnails=thumbnails,
+        progress=on_progress,
+        workers=workers,
+        fps_hint=fps_hint,
+    )
 
 
 def analyze_synthetic(

@@ -23,7 +23,7 @@ import logging
 import os
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -267,7 +267,8 @@ class PoseEstimator:
     fastest; the benchmarks' "inference alone"). ``wait_for_search`` (for files) waits
     for a search's answer at a fixed time after it was sent, so a video gives the same
     poses on any machine; the live camera passes False and takes the answer at the first
-    frame after it is ready, so a slow search never stalls the view.
+    frame after it is ready, so a slow search never stalls the view. ``first_search_s`` is when the
+    search first looks: a chunk of a long video takes the time the whole video's schedule had reached.
     """
 
     def __init__(
@@ -278,6 +279,7 @@ class PoseEstimator:
         model: Model | None = None,
         people: PeopleConfig | None = DEFAULT_CONFIG.people,
         wait_for_search: bool = True,
+        first_search_s: float = 0.0,
         min_detection_confidence: float = 0.5,
         min_tracking_confidence: float = 0.5,
     ) -> None:
@@ -298,7 +300,7 @@ class PoseEstimator:
         self._scouts: ThreadPoolExecutor | None = None
         self._scout: Any = None
         self._pending: tuple[Future[int], float] | None = None
-        self._next_scout_t = 0.0
+        self._next_scout_t = first_search_s
         self._several_seen_t = 0.0
         self._search_failed = ""
 
@@ -339,11 +341,13 @@ class PoseEstimator:
         """What the report should say about who was followed (nothing when one person was in view)."""
         notes = self.tracker.notes() if self.tracker is not None else []
         if self._search_failed:
-            notes.append(
-                f"The search for other people in the picture failed ({self._search_failed}), so liftcheck "
-                "followed whoever it found first. Check the skeleton in the annotated video is on the right person."
-            )
+            notes.append(search_failure_note(self._search_failed))
         return notes
+
+    @property
+    def search_failed(self) -> str:
+        """Why the search for other people stopped ("" while it works)."""
+        return self._search_failed
 
     def __call__(self, rgb: np.ndarray, t_s: float) -> PoseFrame:
         """``detect``: a ``PoseEstimator`` is a ``landmarks.Estimator``."""
@@ -400,8 +404,7 @@ class PoseEstimator:
         if self._scouts is None:
             self._scouts = ThreadPoolExecutor(max_workers=1, thread_name_prefix="liftcheck-scout")
         self._pending = (self._scouts.submit(self._count_people, image), t_s + _SCOUT_COLLECT_AFTER_S)
-        fast = t_s < self.people.scout_fast_for_s
-        self._next_scout_t = t_s + (self.people.scout_every_s if fast else self.people.scout_every_slow_s)
+        self._next_scout_t = _next_search_after(t_s, self.people)
 
     def _count_people(self, image: Any) -> int:
         """How many different people a full search finds in one image (runs in the scout thread)."""
@@ -447,6 +450,35 @@ class PoseEstimator:
                 self._multi.close()
             self._multi = None
             self._next_scout_t = t_s
+
+
+def search_failure_note(reason: str) -> str:
+    """What the report says when the search for other people failed with ``reason``."""
+    return (
+        f"The search for other people in the picture failed ({reason}), so liftcheck "
+        "followed whoever it found first. Check the skeleton in the annotated video is on the right person."
+    )
+
+
+def _next_search_after(t_s: float, people: PeopleConfig) -> float:
+    """When the search for other people looks again after looking at ``t_s``: often at first, then less."""
+    return t_s + (people.scout_every_s if t_s < people.scout_fast_for_s else people.scout_every_slow_s)
+
+
+def search_schedule(times_s: Sequence[float], people: PeopleConfig, upto: int) -> float:
+    """When the search for other people would next look, at frame ``upto`` of frames at ``times_s``.
+
+    As ``PoseEstimator.find`` schedules it, for a video with one person in view (the search then
+    never changes what is tracked). A chunk of a long video starts its estimator there.
+    """
+    next_t, pending_until = 0.0, None
+    for t_s in times_s[:upto]:
+        if pending_until is None and t_s >= next_t:  # find() sends before the model runs...
+            pending_until = t_s + _SCOUT_COLLECT_AFTER_S
+            next_t = _next_search_after(t_s, people)
+        if pending_until is not None and t_s >= pending_until:  # ...and collects after it
+            pending_until = None
+    return next_t
 
 
 def _poses(result, t_s: float, width: int, height: int, *, world: bool = True) -> list[PoseFrame]:  # type: ignore[no-untyped-def]

@@ -12,7 +12,7 @@ whole files for the workshop (the sample clips, long test videos).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -406,6 +406,104 @@ class _Thinning:
         return True
 
 
+# -- the frames of a file without decoding it, and a planned stretch of them (one long video on every core)
+
+
+def frame_times(path: str | Path, max_fps: float | None) -> list[float] | None:
+    """The times (s) of the frames a ``VideoReader`` with ``max_fps`` would give, read from the packets alone.
+
+    Demuxing costs a few milliseconds a minute of video, decoding it about a thousand times more. A
+    decoder gives each frame its packet's presentation time, so the packets' times, sorted, are the
+    frames' times, and thinning them as ``VideoReader`` does gives its frames. None when that cannot
+    be trusted: a packet without a time, or two packets with one time (``VideoReader`` would skip one).
+    """
+    container = _open(Path(path))
+    try:
+        stream = container.streams.video[0]
+        time_base = stream.time_base
+        if time_base is None:
+            return None
+        start = stream.start_time or 0
+        stamps = []
+        for packet in container.demux(stream):
+            if (packet.dts is None and packet.pts is None) or getattr(packet, "is_discard", False):
+                continue  # the demuxer's flush packet, or one an edit list cuts (its frame is never shown)
+            if packet.pts is None:
+                return None
+            stamps.append(packet.pts)
+    except av.error.FFmpegError:
+        return None
+    finally:
+        container.close()
+    stamps.sort()
+    if any(b == a for a, b in zip(stamps, stamps[1:])):
+        return None
+    thinning = _Thinning(max_fps)
+    return [t for t in (float((pts - start) * time_base) for pts in stamps) if thinning.keep(t)]
+
+
+class SpanReader(VideoReader):
+    """The frames of a file at exactly ``times_s`` (sorted, as ``frame_times`` gave them), decoded from a seek.
+
+    Seeks to the key frame before the first time and decodes to the last, giving the frames whose
+    times are planned and skipping the others (thinned out, as ``VideoReader`` would). ``missing``
+    counts planned times no frame had: the plan was not this file's frames after all.
+    """
+
+    def __init__(self, path: str | Path, times_s: Sequence[float], *, max_side_px: int | None = 1280) -> None:
+        super().__init__(path, max_fps=None, max_side_px=max_side_px)
+        self.times_s = tuple(times_s)
+        self.missing = 0
+
+    def __iter__(self) -> Iterator[Frame]:
+        self.close()
+        self.stats = ReadStats()
+        self.missing = 0
+        if not self.times_s:
+            return
+        container = _open(self.path)
+        self._container = container
+        stream = container.streams.video[0]
+        if _decode_threads:
+            stream.codec_context.thread_count = _decode_threads
+        else:
+            stream.thread_type = "AUTO"
+        k = self.info.rotation_deg // 90
+        stored_w, stored_h = (self.info.height, self.info.width) if k % 2 else (self.info.width, self.info.height)
+        out_w, out_h = _scaled_size(stored_w, stored_h, self.max_side_px)
+        first, last = self.times_s[0], self.times_s[-1]
+        tolerance = 1e-6
+        wanted = iter(self.times_s)
+        next_t: float | None = next(wanted)
+        try:
+            if first > 0 and stream.time_base is not None:
+                target = int(first / stream.time_base) + (stream.start_time or 0)
+                container.seek(target, stream=stream, backward=True, any_frame=False)
+            for index, frame, t_s in self._timed(container, stream):
+                if t_s < first - tolerance:
+                    continue
+                if t_s > last + tolerance:
+                    break
+                while next_t is not None and next_t < t_s - tolerance:
+                    self.missing += 1
+                    next_t = next(wanted, None)
+                if next_t is None or abs(next_t - t_s) > tolerance:
+                    self.stats.thinned += 1
+                    continue
+                next_t = next(wanted, None)
+                rgb: np.ndarray = frame.to_ndarray(format="rgb24", width=out_w, height=out_h)
+                if k:
+                    rgb = np.ascontiguousarray(np.rot90(rgb, k))
+                self.stats.kept += 1
+                yield Frame(index=index, t_s=t_s, rgb=rgb)
+        except av.error.FFmpegError as exc:
+            self.stats.truncated = True
+            self.stats.problems.append(f"{self.path.name}: decoding stopped ({exc.__class__.__name__})")
+        finally:
+            self.close()
+        self.missing += sum(1 for _ in wanted) + (next_t is not None)
+
+
 def read_frames(path: str | Path, *, max_fps: float | None = 30.0, max_side_px: int | None = 1280) -> Iterator[Frame]:
     """Shorthand for iterating a ``VideoReader``."""
     with VideoReader(path, max_fps=max_fps, max_side_px=max_side_px) as reader:
@@ -420,8 +518,19 @@ class VideoWriter:
     timing. Odd widths or heights are trimmed by one pixel, as yuv420p needs even sizes.
     """
 
-    def __init__(self, path: str | Path, *, fps_hint: float = 30.0, crf: int = 23, preset: str = "superfast") -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        fps_hint: float = 30.0,
+        crf: int = 23,
+        preset: str = "superfast",
+        b_frames: bool = True,
+    ) -> None:
         self.path = Path(path)
+        # Without B-frames every packet's decoding time is its presentation time, so pieces of one
+        # video written apart can be joined by copying their packets (``join_videos``).
+        self._b_frames = b_frames
         self._fps_hint = fps_hint
         self._crf = crf
         self._preset = preset
@@ -448,7 +557,7 @@ class VideoWriter:
         stream.pix_fmt = "yuv420p"
         stream.time_base = Fraction(1, 1000)
         stream.codec_context.time_base = Fraction(1, 1000)
-        stream.options = {"crf": str(self._crf), "preset": self._preset}
+        stream.options = {"crf": str(self._crf), "preset": self._preset, **({} if self._b_frames else {"bf": "0"})}
         self._stream = stream
         self._size = (width, height)
 
@@ -567,6 +676,34 @@ def repeat_packets(source: str | Path, out: str | Path, seconds: float) -> float
                     target.mux(packet)
                     end = packet.pts + (duration or 0)
                 shift += span
+
+
+def join_videos(parts: Sequence[str | Path], out: str | Path) -> int:
+    """One MP4 (moov first, for browsers) of the packets of ``parts`` in order; the packets written.
+
+    The parts must be one video written in pieces: H.264 from ``VideoWriter`` with ``b_frames=False``
+    and the same size and settings, each starting with a key frame, on one clock (their times follow
+    on from one part to the next). Nothing is encoded again.
+    """
+    written = 0
+    with av.open(str(out), mode="w", format="mp4", options={"movflags": "+faststart"}) as target:
+        dst = None
+        last_dts = None
+        for part in parts:
+            with av.open(str(part)) as source:
+                src = source.streams.video[0]
+                if dst is None:
+                    dst = target.add_stream_from_template(src)
+                for packet in source.demux(src):
+                    if packet.dts is None:
+                        continue
+                    if last_dts is not None and packet.dts * packet.time_base <= last_dts:
+                        continue  # a time the previous part already has
+                    last_dts = packet.dts * packet.time_base
+                    packet.stream = dst
+                    target.mux(packet)
+                    written += 1
+    return written
 
 
 @dataclass(frozen=True)

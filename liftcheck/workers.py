@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -138,11 +139,35 @@ def _picklable(exc: BaseException) -> BaseException:
 # -- the parent's side
 
 
+@contextlib.contextmanager
+def _main_script_hidden() -> Iterator[None]:
+    """While a worker starts, hide the caller's main script from multiprocessing.
+
+    A spawned process normally runs the parent's main script again (as ``__mp_main__``), so a
+    script calling ``analyze_video`` without an ``if __name__ == "__main__":`` guard would start
+    workers from its workers and fail. The workers need nothing from it: their jobs and set-up are
+    liftcheck functions, imported by name. (Restored as soon as the process has started: the
+    start-up data is taken inside ``Process.start``.)
+    """
+    main = sys.modules.get("__main__")
+    saved = {name: getattr(main, name) for name in ("__file__", "__spec__") if hasattr(main, name)}
+    try:
+        if main is not None:
+            main.__spec__ = None
+            if hasattr(main, "__file__"):
+                del main.__file__
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(main, name, value)
+
+
 class _Worker:
     def __init__(self, context: Any, setup: Callable[..., None], setup_args: tuple[Any, ...], name: str) -> None:
         self.conn, child = context.Pipe(duplex=True)
         self.process = context.Process(target=_serve, args=(child, setup, setup_args), name=name, daemon=True)
-        self.process.start()
+        with _main_script_hidden():
+            self.process.start()
         child.close()
         self.ready = False
         self.job: int | None = None
