@@ -23,6 +23,10 @@ def _quiet_native_logs() -> None:
     # MediaPipe's C++ side logs setup chatter to stderr; users need none of it.
     os.environ.setdefault("GLOG_minloglevel", "2")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    # This process is ours alone: keep its memory near what it uses, as the workers do.
+    from liftcheck.workers import tune_malloc
+
+    tune_malloc()
 
 
 class _ProgressBar:

@@ -136,11 +136,12 @@ def analyze_video(
     # This thread decodes nothing, copies nothing and judges nothing: it feeds the pose model.
     # Decoding (and the copy MediaPipe needs) runs ahead of it in one thread, the people tracker,
     # the engine and the annotated video behind it in others.
-    behind = threads.Behind(follow_up, name="liftcheck-engine", depth=4)
+    depth = threads.queue_depth(*reader.frame_size)
+    behind = threads.Behind(follow_up, name="liftcheck-engine", depth=depth)
     frames = 0
     last_t = 0.0
     try:
-        for rgb, t_s in threads.prefetch(threads.contiguous_frames(reader)):
+        for rgb, t_s in threads.prefetch(threads.contiguous_frames(reader), depth=depth):
             if cancel is not None and cancel.is_set():
                 raise AnalysisCancelled(f"analysis of {source_name or path.name} cancelled")
             behind.put((rgb, t_s, see(rgb, t_s)))

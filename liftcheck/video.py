@@ -284,6 +284,11 @@ class VideoReader:
     ) -> None:
         self.close()
 
+    @property
+    def frame_size(self) -> tuple[int, int]:
+        """(width, height) of the frames it gives: upright, shrunk to ``max_side_px``."""
+        return _scaled_size(self.info.width, self.info.height, self.max_side_px)
+
     def close(self) -> None:
         if self._container is not None:
             self._container.close()
