@@ -139,15 +139,17 @@ def find_poses(job: PoseJob, progress: Callable[[float], None] | None = None) ->
     estimator = PoseEstimator(
         job.model, model=workers.worker_model(job.model), people=config.people, first_search_s=chunk.first_search_s
     )
+    depth = threads.queue_depth(*reader.frame_size)
     try:
-        for i, (rgb, t_s) in enumerate(threads.prefetch(threads.contiguous_frames(reader))):
-            seen = estimator.find(rgb, t_s)
-            if i >= chunk.blend_from:
-                found.append(seen)
-            if i in sampled:
-                brightness.append(level(rgb))
-            if progress is not None:
-                progress((i + 1) / len(chunk.times_s))
+        with threads.model_first():
+            for i, (rgb, t_s) in enumerate(threads.prefetch(threads.contiguous_frames(reader), depth=depth)):
+                seen = estimator.find(rgb, t_s)
+                if i >= chunk.blend_from:
+                    found.append(seen)
+                if i in sampled:
+                    brightness.append(level(rgb))
+                if progress is not None:
+                    progress((i + 1) / len(chunk.times_s))
         failed = estimator.search_failed
     finally:
         estimator.close()

@@ -141,15 +141,16 @@ def analyze_video(
     frames = 0
     last_t = 0.0
     try:
-        for rgb, t_s in threads.prefetch(threads.contiguous_frames(reader), depth=depth):
-            if cancel is not None and cancel.is_set():
-                raise AnalysisCancelled(f"analysis of {source_name or path.name} cancelled")
-            behind.put((rgb, t_s, see(rgb, t_s)))
-            frames += 1
-            last_t = t_s
-            if progress is not None:
-                progress(Progress(frames, expected, t_s, info.duration_s))
-        behind.close()
+        with threads.model_first():
+            for rgb, t_s in threads.prefetch(threads.contiguous_frames(reader), depth=depth):
+                if cancel is not None and cancel.is_set():
+                    raise AnalysisCancelled(f"analysis of {source_name or path.name} cancelled")
+                behind.put((rgb, t_s, see(rgb, t_s)))
+                frames += 1
+                last_t = t_s
+                if progress is not None:
+                    progress(Progress(frames, expected, t_s, info.duration_s))
+            behind.close()
         analysis.finish()
     finally:
         behind.close(finish=False)  # after a failure or a cancel: drop what is queued
