@@ -158,6 +158,8 @@ def run_batch(
         finished += 1
         tell("skipped", record)
     tell("start")
+    # Longest first: the last videos to finish are then short ones, and no core idles long at the end.
+    todo.sort(key=_frames_to_analyse(settings.max_fps), reverse=True)
 
     jobs = [
         VideoJob(
@@ -237,6 +239,20 @@ def run_batch(
         team_csv=str(csv_path),
         out_dir=str(out),
     )
+
+
+def _frames_to_analyse(max_fps: float | None) -> Callable[[_Video], float]:
+    """A video's work, about: its length times the frame rate analysed (0 when it cannot be read here)."""
+    from liftcheck.video import VideoError, probe
+
+    def frames(video: _Video) -> float:
+        try:
+            info = probe(video.path)
+        except (VideoError, OSError):
+            return 0.0
+        return info.duration_s * min(info.fps or 30.0, max_fps or info.fps or 30.0)
+
+    return frames
 
 
 def _with(record: VideoRecord, **changes: Any) -> VideoRecord:
