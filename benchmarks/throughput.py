@@ -6,7 +6,8 @@
 For each clip and pose model it prints
 
 1. inference alone: the clip decoded into memory first (``VideoReader`` at the default
-   analysis settings), then only ``PoseEstimator.detect`` timed over those frames, with
+   analysis settings, made contiguous as the analysis hands them to the model), then only the
+   model's step (``PoseEstimator.find``) timed over those frames, with
    the search for other people off (MediaPipe alone);
 2. the whole analysis, ``analyze_video(path, model=..., thumbnails=True)`` with default
    settings (decode + pose + angles + lifts + verdicts), model load not counted;
@@ -39,6 +40,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from _machine import machine  # benchmarks/ is on sys.path when run as a script
 
 from liftcheck.workshop.looping import encode_loop, loop_video
@@ -181,7 +183,8 @@ def job_infer(clip: str, model: str) -> dict[str, Any]:
         if held + frame.rgb.nbytes > MAX_DECODED_BYTES:
             whole = False
             break
-        frames.append((frame.t_s, frame.rgb))
+        # Contiguous, as the analysis hands frames to the model (its decode thread makes the copy).
+        frames.append((frame.t_s, np.ascontiguousarray(frame.rgb)))
         held += frame.rgb.nbytes
     if not frames:
         raise SystemExit(f"{clip}: no frame decoded")
@@ -206,7 +209,7 @@ def job_infer(clip: str, model: str) -> dict[str, Any]:
     poses = []
     started, cpu0 = time.perf_counter(), cpu_s()
     for t_s, rgb in frames:
-        poses.append(estimator.detect(rgb, t_s))
+        poses.append(estimator.follow(estimator.find(rgb, t_s)))
     infer_wall, infer_cpu = time.perf_counter() - started, cpu_s() - cpu0
     estimator.close()
 
@@ -291,14 +294,18 @@ def job_analyze(clip: str, model: str, annotated: bool, profile: bool = False) -
     load_s = time.perf_counter() - started
     rss_load, peak_load = rss_now_bytes(), rss_peak_bytes()
     detect_s = 0.0
+    real_find = estimator.find
 
-    def detect(rgb: Any, t_s: float) -> Any:
-        # The model handed in ready-made, so the timed call is the analysis without the model load.
+    def find(rgb: Any, t_s: float) -> Any:
+        # The model's step, timed where the analysis calls it (the thread that feeds the model). The
+        # estimator is handed in ready-made, so the timed call is the analysis without the model load.
         nonlocal detect_s
         t0 = time.perf_counter()
-        pose = estimator.detect(rgb, t_s)
+        found = real_find(rgb, t_s)
         detect_s += time.perf_counter() - t0
-        return pose
+        return found
+
+    estimator.find = find  # type: ignore[method-assign]
 
     profiler = None
     if profile:
@@ -310,7 +317,7 @@ def job_analyze(clip: str, model: str, annotated: bool, profile: bool = False) -
         started, cpu0 = time.perf_counter(), cpu_s()
         if profiler is not None:
             profiler.enable()
-        report = analyze_video(clip, model=model, thumbnails=True, estimator=detect, annotated_path=out)
+        report = analyze_video(clip, model=model, thumbnails=True, estimator=estimator, annotated_path=out)
         if profiler is not None:
             profiler.disable()
         wall, cpu = time.perf_counter() - started, cpu_s() - cpu0
@@ -550,7 +557,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
 
     print("1-4. frames per second (frames analysed / wall time), ratios to inference alone, real-time factor")
-    print("  inference = PoseEstimator.detect alone on frames already in memory; analysis = analyze_video;")
+    print("  inference = PoseEstimator.find alone on frames already in memory; analysis = analyze_video;")
     print("  +video = analyze_video writing the annotated video; RTF = video seconds per wall second;")
     print("  others = cores other processes kept busy during these runs (at most, of the three)")
     for model in args.models:
@@ -653,7 +660,7 @@ def main(argv: list[str] | None = None) -> int:
     print("7. does decoding overlap inference? ms per analysed frame")
     print(f"   decode = VideoReader iteration alone (fastest of {DECODE_PASSES} passes); own code = angles, lifts,")
     print("   verdicts, thumbnails and report, replayed on the recorded poses; sequential = decode + inference +")
-    print("   own code, the cost with no overlap. Inside the analysis: detect = PoseEstimator.detect (vs alone: its")
+    print("   own code, the cost with no overlap. Inside the analysis: detect = PoseEstimator.find (vs alone: its")
     print("   slowdown against inference alone, CPU shared with decoding), wait = main thread waiting for the decode")
     print("   thread's next frame, rest = the remainder (handing frames to the engine thread); saved =")
     print("   sequential - analysis (what the threads won; runs in different processes differ by a few ms);")

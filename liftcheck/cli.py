@@ -1,4 +1,4 @@
-"""The command line: ``liftcheck analyze VIDEO``, ``liftcheck samples``, ``liftcheck demo``.
+"""The command line: ``liftcheck analyze VIDEO``, ``batch PATH...``, ``samples``, ``demo``.
 
 The only place (with ``app.py``) that turns the library's exceptions into messages and
 exit codes: 0 done, 1 analysis failed on this input, 2 bad usage or setup.
@@ -24,6 +24,10 @@ def _quiet_native_logs() -> None:
     # MediaPipe's C++ side logs setup chatter to stderr; users need none of it.
     os.environ.setdefault("GLOG_minloglevel", "2")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    # This process is ours alone: keep its memory near what it uses, as the workers do.
+    from liftcheck.workers import tune_malloc
+
+    tune_malloc()
 
 
 class _ProgressBar:
@@ -51,6 +55,17 @@ class _ProgressBar:
         if self.interactive:
             self.stream.write("\n")
             self.stream.flush()
+
+
+def frames_per_second(text: str) -> float:
+    """An argparse type: a rate in frames a second, 0 meaning every frame."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of frames a second") from None
+    if not (value >= 0 and value != float("inf")):
+        raise argparse.ArgumentTypeError(f"{text!r}: give a rate of 0 (every frame) or more frames a second")
+    return value
 
 
 def _fmt(value: float | None, digits: int = 0) -> str:
@@ -138,10 +153,11 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         report = analyze_video(
             path,
             model=args.model,
-            max_fps=args.max_fps or None,
+            max_fps=args.max_fps,
             annotated_path=args.annotated,
             progress=bar,
             thumbnails=False,
+            chunks=not args.no_chunks,
         )
     except VideoError as exc:
         print(f"liftcheck: cannot analyse {path.name}: {exc}", file=sys.stderr)
@@ -169,6 +185,109 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     if args.annotated:
         print(f"annotated video written to {args.annotated}")
     return 0
+
+
+class _BatchProgress:
+    """The batch's progress: a bar on stderr (redrawn in place on a terminal) and a line per video on stdout."""
+
+    def __init__(self, quiet: bool, out=sys.stdout, err=sys.stderr) -> None:  # type: ignore[no-untyped-def]
+        self.quiet = quiet
+        self.out, self.err = out, err
+        self.interactive = err.isatty()
+        self.start = time.perf_counter()
+        self.last_draw = 0.0
+        self.drawn = False
+
+    def __call__(self, event) -> None:  # type: ignore[no-untyped-def]
+        record = event.record
+        if event.kind in ("done", "failed", "skipped") and record is not None:
+            self._clear()
+            where = f"[{event.done}/{event.total}]"
+            if event.kind == "failed":
+                self.out.write(f"{where} FAILED  {record.name}: {record.reason}\n")
+            else:
+                summary = record.summary
+                verdicts = summary.get("verdicts") or {}
+                lifts = f"{summary.get('lift_count', 0)} lifts ({verdicts.get('poor', 0)} poor)"
+                took = f" in {record.seconds:.1f} s" if event.kind == "done" and record.seconds else ""
+                label = "done   " if event.kind == "done" else "skipped"
+                self.out.write(f"{where} {label} {record.name}: {lifts}{took}\n")
+            self.out.flush()
+        if not self.quiet:
+            self._bar(event)
+
+    def _clear(self) -> None:
+        if self.interactive and self.drawn:
+            self.err.write("\r" + " " * 78 + "\r")
+            self.drawn = False
+
+    def _bar(self, event) -> None:  # type: ignore[no-untyped-def]
+        now = time.perf_counter()
+        if event.kind == "progress" and now - self.last_draw < (0.2 if self.interactive else 10.0):
+            return
+        self.last_draw = now
+        fraction = event.fraction
+        elapsed = now - self.start
+        left = elapsed * (1 - fraction) / fraction if fraction > 0.02 else float("nan")
+        bar = "#" * int(30 * fraction) + "." * (30 - int(30 * fraction))
+        line = f"[{bar}] {100 * fraction:5.1f}%  {event.done}/{event.total} videos"
+        line += (
+            f"  about {left / 60:.0f} min left"
+            if left == left and left > 90
+            else (f"  about {left:.0f} s left" if left == left else "")
+        )
+        if self.interactive:
+            self.err.write("\r" + line.ljust(78))
+            self.drawn = True
+        else:
+            self.err.write(line + "\n")
+        self.err.flush()
+
+    def close(self) -> None:
+        self._clear()
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    from liftcheck.batch import BatchSettings, InputError, ResultsError, run_batch
+    from liftcheck.batch.cluster import ClusterError
+    from liftcheck.workers import WorkerSetupError
+
+    _quiet_native_logs()
+    settings = BatchSettings(
+        model=args.model,
+        max_fps=args.max_fps or None,
+        annotated=args.annotated,
+        workers=args.workers,
+        ray=args.ray,
+        history=args.history,
+    )
+    progress = _BatchProgress(args.quiet)
+    try:
+        summary = run_batch(args.paths, args.out, settings, manifest=args.manifest, on_event=progress)
+    except (InputError, ResultsError, ClusterError, WorkerSetupError) as exc:
+        progress.close()
+        print(f"liftcheck batch: {exc}", file=sys.stderr)
+        return 2
+    except ModelError as exc:
+        progress.close()
+        print(f"liftcheck batch: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        progress.close()
+        print(
+            f"liftcheck batch: interrupted. The videos finished are kept in {args.out}; "
+            "run the same command again to go on from there.",
+            file=sys.stderr,
+        )
+        return 130
+    progress.close()
+    for warning in summary.warnings:
+        print(f"warning: {warning}")
+    print(
+        f"{summary.videos} videos: {summary.analysed} analysed, {summary.skipped} already done, "
+        f"{len(summary.failed)} failed. Team report: {summary.team_html} and {summary.team_csv}"
+    )
+    return 1 if summary.failed else 0
 
 
 def cmd_samples(args: argparse.Namespace) -> int:
@@ -199,13 +318,53 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("video", help="the video (mp4, mov, avi, webm, mkv)")
     analyze.add_argument("--model", choices=VARIANTS, default=DEFAULT_VARIANT, help="pose model (default: full)")
     analyze.add_argument(
-        "--max-fps", type=float, default=30.0, help="analyse at most this many frames a second (0: all)"
+        "--max-fps", type=frames_per_second, default=30.0, help="analyse at most this many frames a second (0: all)"
     )
     analyze.add_argument("--json", metavar="F", help="write the full report as JSON")
     analyze.add_argument("--csv", metavar="F", help="write the per-lift table as CSV")
     analyze.add_argument("--annotated", metavar="F", help="write an annotated H.264 MP4")
+    analyze.add_argument(
+        "--no-chunks",
+        action="store_true",
+        help="analyse a long video in one pass (by default a video over a minute is cut into overlapping chunks "
+        "analysed on every core)",
+    )
     analyze.add_argument("--quiet", action="store_true", help="no progress bar")
     analyze.set_defaults(func=cmd_analyze)
+
+    batch = sub.add_parser(
+        "batch",
+        help="analyse every video under some paths into a results folder, with a team report",
+        description=(
+            "Analyse every video (mp4, mov, avi, webm, mkv) under PATHs, folders searched recursively, into DIR: "
+            "a JSON report, an HTML report and lift thumbnails per video, and team.html / team.csv across all of "
+            "them. Videos already done (same content, same settings) are skipped, so an interrupted batch "
+            "resumes where it stopped."
+        ),
+    )
+    batch.add_argument("paths", nargs="+", metavar="PATH", help="video files or folders")
+    batch.add_argument("--out", required=True, metavar="DIR", help="the results folder (created if needed)")
+    batch.add_argument(
+        "--manifest",
+        metavar="F",
+        help="CSV with columns file, person, task, load_kg, height_cm, coupling (good/fair/poor), "
+        "duration (short/moderate/long)",
+    )
+    batch.add_argument("--model", choices=VARIANTS, default=DEFAULT_VARIANT, help="pose model (default: full)")
+    batch.add_argument(
+        "--max-fps", type=frames_per_second, default=30.0, help="analyse at most this many frames a second (0: all)"
+    )
+    batch.add_argument("--annotated", action="store_true", help="also write each annotated video (DIR/videos)")
+    batch.add_argument("--workers", type=int, default=0, metavar="N", help="worker processes (default: one per core)")
+    batch.add_argument(
+        "--ray",
+        metavar="ADDRESS",
+        help='run on a Ray cluster: "auto" (the one running here), "local" (start one for this batch) or its '
+        'address; needs pip install "liftcheck[cluster]"',
+    )
+    batch.add_argument("--history", action="store_true", help="also save each video's results in History")
+    batch.add_argument("--quiet", action="store_true", help="no progress bar")
+    batch.set_defaults(func=cmd_batch)
 
     samples_parser = sub.add_parser("samples", help="bring the labelled sample clips into sample_videos/")
     from liftcheck.workshop import samples

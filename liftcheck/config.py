@@ -324,6 +324,26 @@ APP_LIMITS = LimitsConfig(
 
 
 @dataclass(frozen=True)
+class ChunkConfig:
+    # One long video on every core (``chunks.py``): a video at least min_video_s long is cut into
+    # chunks of about chunk_s, as many as a whole number of rounds of the workers (0: one per core),
+    # whose poses are found in parallel. Below a minute the workers' start-up (about 1.5 s each, to
+    # import and load the model) and the warm-ups eat too much of the gain. Chunks of 30-60 s keep
+    # the warm-ups near 5-10% of the work and the last round short (our measurement, 2 cores).
+    enabled: bool = True
+    min_video_s: float = 60.0
+    chunk_s: float = 40.0
+    workers: int = 0
+    # Each chunk's landmarker starts warmup_s before the chunk's own frames. A landmarker started
+    # anywhere gives, after about 1 s, landmarks that differ from one started earlier by no more
+    # than the model's own frame-to-frame jitter (our measurement on the labelled clips; they never
+    # become identical, as tracking feeds each frame's landmarks into the next one's crop). Over the
+    # last blend_s of the warm-up the two chunks' poses are blended, so the seam has no jump.
+    warmup_s: float = 3.0
+    blend_s: float = 1.0
+
+
+@dataclass(frozen=True)
 class Config:
     kinematics: KinematicsConfig = field(default_factory=KinematicsConfig)
     ranges: RangeConfig = field(default_factory=RangeConfig)
@@ -333,6 +353,7 @@ class Config:
     rules: RuleConfig = field(default_factory=RuleConfig)
     # What a file may ask for (pixels, length, frames): the command line's by default.
     limits: LimitsConfig = field(default_factory=LimitsConfig)
+    chunks: ChunkConfig = field(default_factory=ChunkConfig)
     # Analyse at most this many frames a second: a 60 fps file adds nothing a lift needs
     # (the evaluation shows the same counts and styles at 30 as at 60).
     max_analysis_fps: float = 30.0

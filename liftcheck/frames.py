@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -36,21 +37,65 @@ class Brightness:
         self._next_t = 0.0
 
     def sample(self, rgb: np.ndarray, t_s: float) -> None:
-        if t_s >= self._next_t:
-            self.samples.append(float(rgb[::16, ::16].mean()))
-            self._next_t = t_s + self.every_s
+        if self.due(t_s):
+            self.samples.append(level(rgb))
+
+    def due(self, t_s: float) -> bool:
+        """Whether the frame at ``t_s`` is sampled (and if so, the next one is due a period later)."""
+        if t_s < self._next_t:
+            return False
+        self._next_t = t_s + self.every_s
+        return True
+
+
+def level(rgb: np.ndarray) -> float:
+    """The mean level (0..255) of every 16th pixel of every 16th row of an (H, W, 3) frame."""
+    return float(rgb[::16, ::16].mean())
+
+
+@dataclass(frozen=True, eq=False)
+class Moment:
+    """A lift's worst moment, to be drawn as its thumbnail: the frame's time, the pose and angles, the label."""
+
+    t_s: float
+    pose: PoseFrame
+    angles: Angles
+    label: str
+
+
+def thumbnail_source(rgb: np.ndarray, side_px: int = THUMBNAIL_SIDE_PX) -> np.ndarray:
+    """The copy of a frame a thumbnail is drawn from: shrunk to twice the thumbnail's side when larger."""
+    from liftcheck.draw import resize_long_side
+
+    big = max(rgb.shape[:2]) > 2 * side_px
+    return resize_long_side(rgb, 2 * side_px) if big else rgb.copy()
+
+
+def draw_thumbnail(source: np.ndarray, moment: Moment, side_px: int = THUMBNAIL_SIDE_PX) -> bytes:
+    """The JPEG thumbnail of ``moment`` drawn on ``source`` (a ``thumbnail_source`` copy of its frame)."""
+    from liftcheck import draw
+
+    image = draw.thumbnail(source, moment.pose, moment.angles, max_side_px=side_px, label=moment.label)
+    return draw.encode_jpeg(image)
 
 
 class WorstMoments:
-    """The frame of each lift's deepest forward bend, kept small, drawn as a JPEG thumbnail when the lift ends."""
+    """The frame of each lift's deepest forward bend, kept small, drawn as a JPEG thumbnail when the lift ends.
+
+    Without pixels (``observe`` given None: the frames are elsewhere, as when a long video is analysed
+    in chunks by other processes) it notes each lift's worst moment in ``wanted`` instead, to be drawn
+    later from its frame with ``draw_thumbnail``.
+    """
 
     def __init__(self, side_px: int = THUMBNAIL_SIDE_PX) -> None:
         self.side_px = side_px
         self.thumbnails: dict[int, bytes] = {}  # lift index -> JPEG
-        self._worst: tuple[float, float, np.ndarray, PoseFrame, Angles] | None = None  # (trunk, t, frame, pose, angles)
+        self.wanted: dict[int, Moment] = {}  # lift index -> its worst moment, when there were no pixels
+        # (trunk, t, frame or None, pose, angles)
+        self._worst: tuple[float, float, np.ndarray | None, PoseFrame, Angles] | None = None
 
-    def observe(self, rgb: np.ndarray, step: StepResult) -> None:
-        """Follow one analysed frame (``step`` is what the engine made of it)."""
+    def observe(self, rgb: np.ndarray | None, step: StepResult) -> None:
+        """Follow one analysed frame (``step`` is what the engine made of it; ``rgb`` None: no pixels here)."""
         if step.person_changed:
             self._worst = None
         self._remember(rgb, step)
@@ -59,7 +104,7 @@ class WorstMoments:
         elif step.phase in (Phase.STANDING, Phase.WAITING):
             self._worst = None
 
-    def _remember(self, rgb: np.ndarray, step: StepResult) -> None:
+    def _remember(self, rgb: np.ndarray | None, step: StepResult) -> None:
         angles = step.angles
         if not angles.seen or not math.isfinite(angles.trunk_flexion_deg):
             return
@@ -68,21 +113,19 @@ class WorstMoments:
         # A new deepest bend by at least a degree: keep a thumbnail-sized copy (a full 720p copy on
         # every new maximum cost ~0.5 ms a frame). draw.thumbnail rescales the pose to it.
         if self._worst is None or angles.trunk_flexion_deg > self._worst[0] + 1.0:
-            from liftcheck.draw import resize_long_side
-
-            big = max(rgb.shape[:2]) > 2 * self.side_px
-            small = resize_long_side(rgb, 2 * self.side_px) if big else rgb.copy()
+            small = thumbnail_source(rgb, self.side_px) if rgb is not None else None
             self._worst = (angles.trunk_flexion_deg, angles.t_s, small, step.pose, angles)
 
     def lift_ended(self, verdict: RepVerdict) -> None:
         """Draw the lift's thumbnail if its worst moment was kept, and start looking afresh."""
         if self._worst is not None and verdict.rep.start_s <= self._worst[1] <= verdict.rep.end_s:
-            from liftcheck import draw
-
-            _, _, frame, pose, angles = self._worst
+            _, t_s, frame, pose, angles = self._worst
             label = f"Lift {verdict.rep.index}: {verdict.measures.style.value}, {verdict.verdict.value}"
-            thumb = draw.thumbnail(frame, pose, angles, max_side_px=self.side_px, label=label)
-            self.thumbnails[verdict.rep.index] = draw.encode_jpeg(thumb)
+            moment = Moment(t_s, pose, angles, label)
+            if frame is None:
+                self.wanted[verdict.rep.index] = moment
+            else:
+                self.thumbnails[verdict.rep.index] = draw_thumbnail(frame, moment, self.side_px)
         self._worst = None
 
 
@@ -99,8 +142,12 @@ class FrameAnalysis:
         config: Config = DEFAULT_CONFIG,
         *,
         keep_thumbnails: bool = True,
+        frames_elsewhere: bool = False,
     ) -> None:
         self.config = config
+        # The frames are analysed elsewhere (chunks in other processes): note each lift's worst moment
+        # (``worst.wanted``) for its thumbnail to be drawn there.
+        self.frames_elsewhere = frames_elsewhere
         self.estimator = as_estimator(estimator)
         self.engine = Engine(config)
         self.brightness = Brightness()
@@ -127,8 +174,8 @@ class FrameAnalysis:
         result = self.engine.step(pose)
         if rgb is not None:
             self.brightness.sample(rgb, t_s)
-            if self.worst is not None:
-                self.worst.observe(rgb, result)
+        if self.worst is not None and (rgb is not None or self.frames_elsewhere):
+            self.worst.observe(rgb, result)
         return result
 
     def finish(self) -> RepVerdict | None:

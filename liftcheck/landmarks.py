@@ -147,6 +147,20 @@ class PoseFrame:
         return bool(np.isfinite(self.xyz_m).any())
 
 
+@dataclass(frozen=True, eq=False)
+class PeopleFound:
+    """Every pose the model found in one frame, before the person lifting is picked.
+
+    ``poses`` are the people in the order the model gave them (each with ``person`` 0);
+    ``image_size`` is the frame's (width, height) in pixels. ``people.pick`` turns this into
+    the ``PoseFrame`` of the person followed.
+    """
+
+    t_s: float
+    image_size: tuple[int, int]
+    poses: tuple[PoseFrame, ...] = ()
+
+
 @runtime_checkable
 class Estimator(Protocol):
     """A source of poses: ``estimator(rgb, t_s)`` gives the ``PoseFrame`` of the person followed.
@@ -163,6 +177,22 @@ class Estimator(Protocol):
     def notes(self) -> list[str]: ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class TwoStepEstimator(Estimator, Protocol):
+    """An ``Estimator`` whose two steps can run in different threads, one after the other per frame.
+
+    ``find(rgb, t_s)`` runs the model and gives every pose in the frame; ``follow(found)`` picks
+    the person followed, in frame order. ``estimator(rgb, t_s)`` is ``follow(find(rgb, t_s))``.
+    A file's analysis calls ``find`` in the thread that feeds the model and ``follow`` in the
+    engine's thread, so choosing whom to follow costs the model nothing; the choice is the same
+    either way, as ``follow`` sees the same frames in the same order.
+    """
+
+    def find(self, rgb: np.ndarray, t_s: float) -> PeopleFound: ...
+
+    def follow(self, found: PeopleFound) -> PoseFrame: ...
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,22 @@ def verify(path: Path, variant: str) -> Path:
     return path
 
 
+def verify_bytes(data: bytes, variant: str, origin: str) -> bytes:
+    """``data`` if its SHA-256 is the pinned one for ``variant``; ModelError naming ``origin`` if not.
+
+    For model bytes that did not come from a file here (shipped to a cluster worker).
+    """
+    check_variant(variant)
+    actual = hashlib.sha256(data).hexdigest()
+    expected = MODEL_SHA256[variant]
+    if actual != expected:
+        raise ModelError(
+            f"the {variant} pose model received from {origin} is not the official one: its sha256 is "
+            f"{actual[:12]}…, expected {expected[:12]}…, so it was not loaded"
+        )
+    return data
+
+
 def read_verified(path: Path, variant: str) -> bytes:
     """The bytes of ``path``, once their SHA-256 matches the pin: what is checked is what gets loaded."""
     data = path.read_bytes()

@@ -26,7 +26,7 @@ import numpy as np
 
 from liftcheck.config import DEFAULT_CONFIG, PeopleConfig
 from liftcheck.kinematics import trunk_flexion_deg, trunk_twist_deg
-from liftcheck.landmarks import PoseFrame, PoseLandmark
+from liftcheck.landmarks import PeopleFound, PoseFrame, PoseLandmark
 
 L = PoseLandmark
 _HIPS = [L.LEFT_HIP, L.RIGHT_HIP]
@@ -236,6 +236,13 @@ class PersonTracker:
         elif self._followed_where:
             lines.append(f"liftcheck followed the same person throughout (last seen {self._followed_where}).")
         return lines
+
+
+def pick(tracker: PersonTracker | None, found: PeopleFound) -> PoseFrame:
+    """The pose of the person followed among ``found``: the tracker's choice, or without one the first pose."""
+    if tracker is not None:
+        return tracker.follow(list(found.poses), found.t_s, found.image_size)
+    return found.poses[0] if found.poses else PoseFrame.empty(found.t_s, found.image_size)
 
 
 def _where(person: _Person, image_size: tuple[int, int]) -> str:

@@ -11,13 +11,14 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
 
 from liftcheck import threads
 from liftcheck.config import DEFAULT_CONFIG, Config
 from liftcheck.frames import FrameAnalysis
-from liftcheck.landmarks import Estimator, PoseFrame, as_estimator
+from liftcheck.landmarks import Estimator, PoseFrame, TwoStepEstimator, as_estimator
 from liftcheck.report import Report
 from liftcheck.threads import OverlayWriter
 
@@ -40,11 +41,33 @@ class Progress:
         return 0.0
 
 
+def _steps(estimate: Estimator) -> tuple[Callable[[np.ndarray, float], Any], Callable[[Any], PoseFrame]]:
+    """(the model's step, the follower's step); a one-step estimator's second step passes its pose on."""
+    if isinstance(estimate, TwoStepEstimator):
+        return estimate.find, estimate.follow
+    return estimate, _as_is
+
+
+def _as_is(pose: PoseFrame) -> PoseFrame:
+    return pose
+
+
+def analysis_rate(max_fps: float | Literal["config"] | None, config: Config = DEFAULT_CONFIG) -> float | None:
+    """The most frames a second to analyse (None: every frame) for an ``analyze_video`` ``max_fps``."""
+    if max_fps == "config":
+        return config.max_analysis_fps or None
+    if max_fps is None or max_fps == 0:
+        return None
+    if not (max_fps > 0 and math.isfinite(max_fps)):
+        raise ValueError(f"max_fps must be a positive rate, or 0 or None for every frame, got {max_fps!r}")
+    return float(max_fps)
+
+
 def analyze_video(
     path: str | Path,
     *,
     model: str = "full",
-    max_fps: float | None = None,
+    max_fps: float | Literal["config"] | None = "config",
     annotated_path: str | Path | None = None,
     progress: Callable[[Progress], None] | None = None,
     cancel: threading.Event | None = None,
@@ -52,8 +75,16 @@ def analyze_video(
     source_name: str | None = None,
     estimator: Estimator | Callable[[np.ndarray, float], PoseFrame] | None = None,
     thumbnails: bool = True,
+    chunks: bool | None = None,
 ) -> Report:
     """Analyse a video file from start to end and return its report.
+
+    ``max_fps`` is the most frames a second analysed: "config" (the default) takes the config's
+    ``max_analysis_fps``; None or 0 analyses every frame.
+
+    A video longer than ``config.chunks.min_video_s`` is analysed in overlapping chunks on every core
+    and stitched into one analysis (``chunks.py``), unless ``chunks`` is False (None: as the config
+    says) or an ``estimator`` is given (it cannot be shared with other processes).
 
     Raises ``VideoError`` for a file that is not a readable video or asks for more than
     ``config.limits`` allow, ``VideoWriteError`` when the annotated video cannot be written,
@@ -62,12 +93,29 @@ def analyze_video(
     from liftcheck.video import VideoReader
 
     path = Path(path)
-    rate = max_fps if max_fps is not None else config.max_analysis_fps
+    rate = analysis_rate(max_fps, config)
     reader = VideoReader(path, max_fps=rate, max_side_px=config.max_side_px, limits=config.limits)
     info = reader.info
     expected = info.frame_count
     if expected and info.fps > 0 and rate:
         expected = int(math.ceil(expected * min(1.0, rate / info.fps)))
+    fps_hint = min(info.fps or 30.0, rate) if rate else info.fps or 30.0
+    if estimator is None and (config.chunks.enabled if chunks is None else chunks):
+        report = _in_chunks(
+            path,
+            model,
+            rate,
+            config,
+            source_name,
+            info.duration_s,
+            annotated_path,
+            thumbnails,
+            progress,
+            cancel,
+            fps_hint,
+        )
+        if report is not None:
+            return report
     owned = estimator is None
     if estimator is None:
         from liftcheck.pose import PoseEstimator
@@ -75,29 +123,35 @@ def analyze_video(
         estimator = PoseEstimator(model, people=config.people)
     estimate = as_estimator(estimator)
     analysis = FrameAnalysis(estimate, config, keep_thumbnails=thumbnails)
-    writer = OverlayWriter(annotated_path, fps_hint=min(info.fps or 30.0, rate or 30.0)) if annotated_path else None
+    writer = OverlayWriter(annotated_path, fps_hint=fps_hint) if annotated_path else None
 
-    def follow_up(item: tuple[np.ndarray, float, PoseFrame]) -> None:
-        rgb, t_s, pose = item
-        result = analysis.step(rgb, t_s, pose)
+    # A two-step estimator runs only the model here; whom to follow is picked behind, in the engine's thread.
+    see, follow = _steps(estimate)
+
+    def follow_up(item: tuple[np.ndarray, float, Any]) -> None:
+        rgb, t_s, seen = item
+        result = analysis.step(rgb, t_s, follow(seen))
         if writer is not None:
             writer.write(rgb, result.pose, result.angles, analysis.hud(), t_s)
 
-    # This thread decodes nothing and judges nothing: it feeds the pose model. Decoding runs
-    # ahead of it in one thread, the engine (and the annotated video) behind it in others.
-    behind = threads.Behind(follow_up, name="liftcheck-engine", depth=4)
+    # This thread decodes nothing, copies nothing and judges nothing: it feeds the pose model.
+    # Decoding (and the copy MediaPipe needs) runs ahead of it in one thread, the people tracker,
+    # the engine and the annotated video behind it in others.
+    depth = threads.queue_depth(*reader.frame_size)
+    behind = threads.Behind(follow_up, name="liftcheck-engine", depth=depth)
     frames = 0
     last_t = 0.0
     try:
-        for frame in threads.prefetch(iter(reader)):
-            if cancel is not None and cancel.is_set():
-                raise AnalysisCancelled(f"analysis of {source_name or path.name} cancelled")
-            behind.put((frame.rgb, frame.t_s, estimate(frame.rgb, frame.t_s)))
-            frames += 1
-            last_t = frame.t_s
-            if progress is not None:
-                progress(Progress(frames, expected, frame.t_s, info.duration_s))
-        behind.close()
+        with threads.model_first():
+            for rgb, t_s in threads.prefetch(threads.contiguous_frames(reader), depth=depth):
+                if cancel is not None and cancel.is_set():
+                    raise AnalysisCancelled(f"analysis of {source_name or path.name} cancelled")
+                behind.put((rgb, t_s, see(rgb, t_s)))
+                frames += 1
+                last_t = t_s
+                if progress is not None:
+                    progress(Progress(frames, expected, t_s, info.duration_s))
+            behind.close()
         analysis.finish()
     finally:
         behind.close(finish=False)  # after a failure or a cancel: drop what is queued
@@ -111,9 +165,52 @@ def analyze_video(
         warnings.append(f"{path.name}: no frame could be decoded")
     if frames == 1:
         warnings.append("The video has a single frame: a lift needs movement over time, so none can be found.")
-    settings = {"model": model, "max_fps": rate, "analysed_fps": round(frames / last_t, 2) if last_t > 0 else None}
+    analysed_fps = round(frames / last_t, 2) if last_t > 0 else None
+    settings: dict[str, object] = {"model": model, "max_fps": rate, "analysed_fps": analysed_fps}
     duration = info.duration_s or last_t
     return analysis.report(source_name or path.name, duration_s=duration, settings=settings, warnings=warnings)
+
+
+def _in_chunks(
+    path: Path,
+    model: str,
+    rate: float | None,
+    config: Config,
+    source_name: str | None,
+    duration_s: float,
+    annotated_path: str | Path | None,
+    thumbnails: bool,
+    progress: Callable[[Progress], None] | None,
+    cancel: threading.Event | None,
+    fps_hint: float,
+) -> Report | None:
+    """A long video's report from its chunks analysed on every core (``chunks.py``); None: do it in one pass."""
+    from liftcheck import chunks
+    from liftcheck.workers import default_workers
+
+    workers = config.chunks.workers or default_workers()
+    if not chunks.eligible(duration_s, config.chunks, workers):
+        return None
+
+    def on_progress(fraction: float, done: int, expected: int) -> None:
+        if cancel is not None and cancel.is_set():
+            raise AnalysisCancelled(f"analysis of {source_name or path.name} cancelled")
+        if progress is not None:
+            progress(Progress(done, expected, fraction * duration_s, duration_s))
+
+    return chunks.analyze_in_chunks(
+        path,
+        model=model,
+        rate=rate,
+        config=config,
+        source_name=source_name or path.name,
+        duration_s=duration_s,
+        annotated_path=annotated_path,
+        thumbnails=thumbnails,
+        progress=on_progress,
+        workers=workers,
+        fps_hint=fps_hint,
+    )
 
 
 def analyze_synthetic(

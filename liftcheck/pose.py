@@ -16,26 +16,115 @@ while it goes back to tracking one.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import importlib
+import importlib.util
 import logging
 import os
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
+from types import ModuleType, TracebackType
+from typing import Any
 
-import mediapipe as mp
 import numpy as np
-from mediapipe.tasks.python import BaseOptions
-from mediapipe.tasks.python.vision import PoseLandmarker, PoseLandmarkerOptions, RunningMode
 
 from liftcheck.config import DEFAULT_CONFIG, PeopleConfig
-from liftcheck.landmarks import N_LANDMARKS, PoseFrame
-from liftcheck.models import DEFAULT_VARIANT, check_variant, read_verified, resolve_model
-from liftcheck.people import PersonTracker, distinct_people
+from liftcheck.landmarks import N_LANDMARKS, PeopleFound, PoseFrame
+from liftcheck.models import DEFAULT_VARIANT, check_variant, read_verified, resolve_model, verify_bytes
+from liftcheck.people import PersonTracker, distinct_people, pick
 
 _log = logging.getLogger(__name__)
+
+# The few MediaPipe modules the pose landmarker needs, and the packages above them.
+_TASK_MODULES = {
+    "landmarker": "mediapipe.tasks.python.vision.pose_landmarker",
+    "running_mode": "mediapipe.tasks.python.vision.core.vision_task_running_mode",
+    "base_options": "mediapipe.tasks.python.core.base_options",
+    "image": "mediapipe.tasks.python.vision.core.image",
+}
+_HEAVY_PACKAGES = ("mediapipe", "mediapipe.tasks", "mediapipe.tasks.python", "mediapipe.tasks.python.vision")
+
+
+_lean: dict[str, ModuleType] = {}  # the packages put in place by _lean_package, until _whole_mediapipe
+
+
+def _lean_package(name: str) -> None:
+    """The package ``name`` in ``sys.modules`` without running its ``__init__`` (see ``_import_mediapipe``).
+
+    Asked later for a submodule, it imports just that submodule (as the import system does for
+    ``from package import submodule``); asked for anything else, the whole of MediaPipe is imported
+    the ordinary way first (``_whole_mediapipe``), so other code in the process sees the real package.
+    """
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.submodule_search_locations is None:
+        raise ImportError(f"{name} is not a package here")
+    module = importlib.util.module_from_spec(spec)
+
+    def __getattr__(attr: str) -> Any:
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        if importlib.util.find_spec(f"{name}.{attr}") is not None:
+            return importlib.import_module(f"{name}.{attr}")
+        _whole_mediapipe()
+        return getattr(module, attr)
+
+    module.__getattr__ = __getattr__  # type: ignore[method-assign]
+    sys.modules[name] = module
+    parent, _, child = name.rpartition(".")
+    if parent:
+        setattr(sys.modules[parent], child, module)
+    _lean[name] = module
+
+
+def _whole_mediapipe() -> None:
+    """Run the real ``__init__`` of each lean package, in place: MediaPipe as ``import mediapipe`` gives it.
+
+    Innermost first, each in the module object already in ``sys.modules`` (whose submodules are
+    loaded and set on it, as the ``__init__`` files expect), so nothing loaded is loaded twice.
+    """
+    for name in reversed(_HEAVY_PACKAGES):
+        module = _lean.pop(name, None)
+        if module is None:
+            continue
+        del module.__getattr__  # type: ignore[method-assign]
+        assert module.__spec__ is not None and module.__spec__.loader is not None
+        module.__spec__.loader.exec_module(module)
+
+
+def _import_mediapipe() -> dict[str, ModuleType]:
+    """The modules of ``_TASK_MODULES``, without the rest of MediaPipe where that can be done.
+
+    ``import mediapipe`` runs package ``__init__`` files that import every task (audio, text,
+    the drawing utilities and with them matplotlib and PIL): about 40 MiB and a second of start-up
+    in each process, for nothing the pose landmarker uses. So the packages above the landmarker
+    are put in place without running their ``__init__`` (``_lean_package``), and only the modules
+    it needs are imported. Should this MediaPipe be laid out differently, the ordinary import is used.
+    """
+    try:
+        for name in _HEAVY_PACKAGES:
+            if name not in sys.modules:
+                _lean_package(name)
+        return {key: importlib.import_module(name) for key, name in _TASK_MODULES.items()}
+    except Exception:  # noqa: BLE001 - any other layout: take the slow, sure way
+        for name in list(_lean):
+            sys.modules.pop(_lean.pop(name).__name__, None)
+        import mediapipe  # noqa: F401 - runs the real package __init__ files
+
+        return {key: importlib.import_module(name) for key, name in _TASK_MODULES.items()}
+
+
+# MediaPipe's classes (typed Any: MediaPipe ships no type information).
+_mp = _import_mediapipe()
+PoseLandmarker: Any = _mp["landmarker"].PoseLandmarker
+PoseLandmarkerOptions: Any = _mp["landmarker"].PoseLandmarkerOptions
+RunningMode: Any = _mp["running_mode"].VisionTaskRunningMode
+BaseOptions: Any = _mp["base_options"].BaseOptions
+Image: Any = _mp["image"].Image
+ImageFormat: Any = _mp["image"].ImageFormat
 
 # A scout's answer is collected this long after it was sent, whatever the machine's speed,
 # so the same video always switches to tracking two at the same frame.
@@ -96,15 +185,90 @@ class _StderrSilencer:
 _native_stderr_silenced = _StderrSilencer()
 
 
+@dataclass(frozen=True)
+class Model:
+    """A verified pose model, ready for MediaPipe, loaded once per process (``load_model``).
+
+    ``path`` names an unchangeable in-memory file holding the verified bytes (a sealed
+    memfd, Linux): every landmarker of the process maps that one copy, where each landmarker
+    given the bytes themselves would keep its own (about 18 MiB for the main landmarker and 45
+    for the people search's, measured with the full model). Elsewhere ``path`` is None and
+    ``data`` holds the bytes.
+    """
+
+    variant: str
+    sha256: str
+    path: str | None
+    data: bytes | None = None
+
+    def base_options(self) -> Any:
+        if self.path is not None:
+            return BaseOptions(model_asset_path=self.path)
+        return BaseOptions(model_asset_buffer=self.data)
+
+
+_models: dict[str, Model] = {}  # by sha256: one loaded copy per model in a process
+_models_lock = threading.Lock()
+
+
+def load_model(variant: str = DEFAULT_VARIANT, *, path: str | Path | None = None, data: bytes | None = None) -> Model:
+    """The ``variant`` model, checked against its pinned SHA-256, as MediaPipe will load it.
+
+    From ``data`` (bytes from elsewhere, such as a cluster's object store: checked here), else
+    the file ``path``, else the configured folder or cache (``models.resolve_model``). The same
+    bytes give the same ``Model`` for the life of the process. Raises ``ModelError``.
+    """
+    check_variant(variant)
+    if data is None:
+        data = read_verified(Path(path) if path is not None else resolve_model(variant), variant)
+    else:
+        verify_bytes(data, variant, "the caller")
+    digest = hashlib.sha256(data).hexdigest()
+    with _models_lock:
+        if digest not in _models:
+            memory_file = _sealed_memory_file(data, f"liftcheck-pose-{variant}")
+            _models[digest] = Model(variant, digest, memory_file, None if memory_file else data)
+        return _models[digest]
+
+
+def _sealed_memory_file(data: bytes, name: str) -> str | None:
+    """A path to ``data`` in an anonymous memory file sealed against any change; None where there is none."""
+    try:
+        import fcntl  # not on Windows
+    except ImportError:
+        return None
+    if not (hasattr(os, "memfd_create") and hasattr(fcntl, "F_ADD_SEALS") and Path("/proc/self/fd").is_dir()):
+        return None
+    try:
+        fd = os.memfd_create(name, os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+    except OSError:
+        return None
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        # Sealed, the checked bytes are the bytes MediaPipe loads: nothing can write to them after this.
+        fcntl.fcntl(
+            fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_WRITE | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_SEAL
+        )
+    except OSError:
+        os.close(fd)
+        return None
+    return f"/proc/self/fd/{fd}"  # kept open for the life of the process
+
+
 class PoseEstimator:
     """Finds the 33 landmarks of the person lifting in each frame of one video or camera stream.
 
-    ``people`` (default: the config's) turns on the search for other people; None
+    The model is ``model`` (a ``Model`` from ``load_model``; a batch worker loads it once and
+    hands it to each video's estimator), else the file ``model_path``, else the ``variant``
+    from the configured folder or cache. ``people`` (default: the config's) turns on the search for other people; None
     tracks whoever the landmarker finds first and never looks for anyone else (the
     fastest; the benchmarks' "inference alone"). ``wait_for_search`` (for files) waits
     for a search's answer at a fixed time after it was sent, so a video gives the same
     poses on any machine; the live camera passes False and takes the answer at the first
-    frame after it is ready, so a slow search never stalls the view.
+    frame after it is ready, so a slow search never stalls the view. ``first_search_s`` is when the
+    search first looks: a chunk of a long video takes the time the whole video's schedule had reached.
     """
 
     def __init__(
@@ -112,34 +276,38 @@ class PoseEstimator:
         variant: str = DEFAULT_VARIANT,
         *,
         model_path: str | Path | None = None,
+        model: Model | None = None,
         people: PeopleConfig | None = DEFAULT_CONFIG.people,
         wait_for_search: bool = True,
+        first_search_s: float = 0.0,
         min_detection_confidence: float = 0.5,
         min_tracking_confidence: float = 0.5,
     ) -> None:
-        check_variant(variant)
-        path = Path(model_path) if model_path is not None else resolve_model(variant)
-        self._model = read_verified(path, variant)
+        if model is None:
+            model = load_model(variant, path=model_path)
+        elif model.variant != variant:
+            raise ValueError(f"PoseEstimator({variant!r}) was given the {model.variant} model")
+        self._model = model
         self._confidence = (min_detection_confidence, min_tracking_confidence)
         self.variant = variant
         self.people = people
         self.wait_for_search = wait_for_search
         self.tracker = PersonTracker(people) if people is not None else None
         self._landmarker = self._video_landmarker(1)
-        self._multi: PoseLandmarker | None = None
+        self._multi: Any = None
         self._last_ms = -1
         self._quiet_frames = 3
         self._scouts: ThreadPoolExecutor | None = None
-        self._scout: PoseLandmarker | None = None
+        self._scout: Any = None
         self._pending: tuple[Future[int], float] | None = None
-        self._next_scout_t = 0.0
+        self._next_scout_t = first_search_s
         self._several_seen_t = 0.0
         self._search_failed = ""
 
-    def _video_landmarker(self, num_poses: int) -> PoseLandmarker:
+    def _video_landmarker(self, num_poses: int) -> Any:
         detection, tracking = self._confidence
         options = PoseLandmarkerOptions(
-            base_options=BaseOptions(model_asset_buffer=self._model),
+            base_options=self._model.base_options(),
             running_mode=RunningMode.VIDEO,
             num_poses=num_poses,
             min_pose_detection_confidence=detection,
@@ -175,18 +343,32 @@ class PoseEstimator:
         """What the report should say about who was followed (nothing when one person was in view)."""
         notes = self.tracker.notes() if self.tracker is not None else []
         if self._search_failed:
-            notes.append(
-                f"The search for other people in the picture failed ({self._search_failed}), so liftcheck "
-                "followed whoever it found first. Check the skeleton in the annotated video is on the right person."
-            )
+            notes.append(search_failure_note(self._search_failed))
         return notes
+
+    @property
+    def search_failed(self) -> str:
+        """Why the search for other people stopped ("" while it works)."""
+        return self._search_failed
 
     def __call__(self, rgb: np.ndarray, t_s: float) -> PoseFrame:
         """``detect``: a ``PoseEstimator`` is a ``landmarks.Estimator``."""
         return self.detect(rgb, t_s)
 
     def detect(self, rgb: np.ndarray, t_s: float) -> PoseFrame:
-        """The pose in one upright (H, W, 3) uint8 RGB frame shown at ``t_s`` seconds."""
+        """The pose of the person followed in one upright (H, W, 3) uint8 RGB frame shown at ``t_s`` seconds."""
+        return self.follow(self.find(rgb, t_s))
+
+    def follow(self, found: PeopleFound) -> PoseFrame:
+        """The person followed among the poses ``find`` gave; call in frame order (any one thread)."""
+        return pick(self.tracker, found)
+
+    def find(self, rgb: np.ndarray, t_s: float) -> PeopleFound:
+        """Every pose in one upright (H, W, 3) uint8 RGB frame shown at ``t_s`` seconds (the model's step).
+
+        A C-contiguous frame is handed to MediaPipe as it is; any other is copied first, so callers
+        that care where that copy happens (the file analysis: in its decode thread) pass contiguous frames.
+        """
         if self._landmarker is None:
             raise RuntimeError("PoseEstimator.detect called after close()")
         if rgb.dtype != np.uint8 or rgb.ndim != 3 or rgb.shape[2] != 3:
@@ -195,7 +377,7 @@ class PoseEstimator:
         t_ms = max(int(round(t_s * 1000.0)), self._last_ms + 1)
         self._last_ms = t_ms
         height, width = rgb.shape[:2]
-        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+        image = Image(image_format=ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
         if (
             self.people is not None
             and self._multi is None
@@ -215,26 +397,23 @@ class PoseEstimator:
         poses = _poses(result, t_s, width, height)
         if self.people is not None:
             self._track_several(poses, t_s)
-        if self.tracker is None:
-            return poses[0] if poses else PoseFrame.empty(t_s, (width, height))
-        return self.tracker.follow(poses, t_s, (width, height))
+        return PeopleFound(t_s, (width, height), tuple(poses))
 
     # -- looking for other people
 
-    def _send_scout(self, image: mp.Image, t_s: float) -> None:
+    def _send_scout(self, image: Any, t_s: float) -> None:
         assert self.people is not None
         if self._scouts is None:
             self._scouts = ThreadPoolExecutor(max_workers=1, thread_name_prefix="liftcheck-scout")
         self._pending = (self._scouts.submit(self._count_people, image), t_s + _SCOUT_COLLECT_AFTER_S)
-        fast = t_s < self.people.scout_fast_for_s
-        self._next_scout_t = t_s + (self.people.scout_every_s if fast else self.people.scout_every_slow_s)
+        self._next_scout_t = _next_search_after(t_s, self.people)
 
-    def _count_people(self, image: mp.Image) -> int:
+    def _count_people(self, image: Any) -> int:
         """How many different people a full search finds in one image (runs in the scout thread)."""
         assert self.people is not None
         if self._scout is None:
             options = PoseLandmarkerOptions(
-                base_options=BaseOptions(model_asset_buffer=self._model),
+                base_options=self._model.base_options(),
                 running_mode=RunningMode.IMAGE,
                 num_poses=self.people.max_people + 1,
                 min_pose_detection_confidence=self.people.scout_confidence,
@@ -269,9 +448,39 @@ class PoseEstimator:
             self._several_seen_t = t_s
         elif t_s - self._several_seen_t > self.people.single_after_s:
             # Only one person for a while: track one again (faster) and go back to scouting.
-            self._multi.close()
+            with _native_stderr_silenced():
+                self._multi.close()
             self._multi = None
             self._next_scout_t = t_s
+
+
+def search_failure_note(reason: str) -> str:
+    """What the report says when the search for other people failed with ``reason``."""
+    return (
+        f"The search for other people in the picture failed ({reason}), so liftcheck "
+        "followed whoever it found first. Check the skeleton in the annotated video is on the right person."
+    )
+
+
+def _next_search_after(t_s: float, people: PeopleConfig) -> float:
+    """When the search for other people looks again after looking at ``t_s``: often at first, then less."""
+    return t_s + (people.scout_every_s if t_s < people.scout_fast_for_s else people.scout_every_slow_s)
+
+
+def search_schedule(times_s: Sequence[float], people: PeopleConfig, upto: int) -> float:
+    """When the search for other people would next look, at frame ``upto`` of frames at ``times_s``.
+
+    As ``PoseEstimator.find`` schedules it, for a video with one person in view (the search then
+    never changes what is tracked). A chunk of a long video starts its estimator there.
+    """
+    next_t, pending_until = 0.0, None
+    for t_s in times_s[:upto]:
+        if pending_until is None and t_s >= next_t:  # find() sends before the model runs...
+            pending_until = t_s + _SCOUT_COLLECT_AFTER_S
+            next_t = _next_search_after(t_s, people)
+        if pending_until is not None and t_s >= pending_until:  # ...and collects after it
+            pending_until = None
+    return next_t
 
 
 def _poses(result, t_s: float, width: int, height: int, *, world: bool = True) -> list[PoseFrame]:  # type: ignore[no-untyped-def]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import io
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -60,6 +60,23 @@ _NAME_OPTIONS = {"format_whitelist": ",".join(_NAMEABLE_FORMATS), "protocol_whit
 # Box types an MP4/MOV file can start with, and the first bytes of a Matroska/WebM file.
 _MP4_FIRST_BOXES = (b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot", b"styp")
 _EBML_MAGIC = b"\x1a\x45\xdf\xa3"
+
+
+# Decoder threads per file: 0 lets FFmpeg choose (frame threads: one per core and one more).
+_decode_threads = 0
+
+
+def one_thread_each() -> None:
+    """For a process that is one of as many workers as there are cores: OpenCV and each decoder on one thread.
+
+    With every core busy with a worker, more threads per worker only contend, and each FFmpeg
+    frame thread holds pictures of its own (about 25 MiB for a 720p H.264 file, our measurement).
+    """
+    global _decode_threads
+    import cv2
+
+    cv2.setNumThreads(1)
+    _decode_threads = 1
 
 
 class VideoError(ValueError):
@@ -235,10 +252,15 @@ def _refuse_nested(url: str, flags: int, options: dict) -> BinaryIO:
     raise PermissionError(f"liftcheck opens no other file or address for a video (asked for {url!r})")
 
 
-def _decoder_options(limits: LimitsConfig) -> dict[str, str]:
+def _threads(limits: LimitsConfig) -> int:
+    """Decoder threads for a file: the limit's, or one in a worker process (``one_thread_each``)."""
+    return min(limits.decoder_threads, _decode_threads) if _decode_threads else limits.decoder_threads
+
+
+def _decoder_options(limits: LimitsConfig, threads: int) -> dict[str, str]:
     # max_pixels makes FFmpeg's decoders refuse a larger frame instead of allocating it, also while
     # av.open looks at the first frames (16000×16000: 118 MB instead of 620 MB for that look).
-    return {"max_pixels": str(limits.max_pixels), "threads": str(limits.decoder_threads)}
+    return {"max_pixels": str(limits.max_pixels), "threads": str(threads)}
 
 
 def _open_raw(path: Path, limits: LimitsConfig) -> tuple[av.container.InputContainer, BinaryIO]:
@@ -249,7 +271,7 @@ def _open_raw(path: Path, limits: LimitsConfig) -> tuple[av.container.InputConta
             handle,
             mode="r",
             container_options=_OPEN_OPTIONS,
-            options=_decoder_options(limits),
+            options=_decoder_options(limits, _threads(limits)),
             io_open=_refuse_nested,
         )
     except BaseException:
@@ -268,7 +290,10 @@ def _what_it_is(path: Path, limits: LimitsConfig) -> tuple[str | None, list[str]
                     return what, []
             handle.seek(0)
             with av.open(
-                handle, container_options=_NAME_OPTIONS, options=_decoder_options(limits), io_open=_refuse_nested
+                handle,
+                container_options=_NAME_OPTIONS,
+                options=_decoder_options(limits, _threads(limits)),
+                io_open=_refuse_nested,
             ) as container:
                 kinds = sorted({str(s.type) for s in container.streams})
                 return f"{container.format.name}", kinds
@@ -410,8 +435,9 @@ def _open(path: Path, limits: LimitsConfig) -> _Opened:
     try:
         opened.stream = _video_stream(container, name)
         _check_limits(name, container, opened.stream, limits)
-        opened.stream.codec_context.thread_count = limits.decoder_threads
-        opened.stream.codec_context.options = _decoder_options(limits)
+        threads = _threads(limits)
+        opened.stream.codec_context.thread_count = threads
+        opened.stream.codec_context.options = _decoder_options(limits, threads)
     except BaseException:
         opened.close()
         raise
@@ -519,6 +545,11 @@ class VideoReader:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+    @property
+    def frame_size(self) -> tuple[int, int]:
+        """(width, height) of the frames it gives: upright, shrunk to ``max_side_px``."""
+        return _scaled_size(self.info.width, self.info.height, self.max_side_px)
 
     def close(self) -> None:
         if self._opened is not None:
@@ -663,6 +694,108 @@ class _Thinning:
         return True
 
 
+# -- the frames of a file without decoding it, and a planned stretch of them (one long video on every core)
+
+
+def frame_times(path: str | Path, max_fps: float | None, *, limits: LimitsConfig = CLI_LIMITS) -> list[float] | None:
+    """The times (s) of the frames a ``VideoReader`` with ``max_fps`` would give, read from the packets alone.
+
+    Demuxing costs a few milliseconds a minute of video, decoding it about a thousand times more. A
+    decoder gives each frame its packet's presentation time, so the packets' times, sorted, are the
+    frames' times, and thinning them as ``VideoReader`` does gives its frames. None when that cannot
+    be trusted: a packet without a time, or two packets with one time (``VideoReader`` would skip one).
+    """
+    opened = _open(Path(path), limits)
+    container, stream = opened.container, opened.stream
+    try:
+        time_base = stream.time_base
+        if time_base is None:
+            return None
+        start = stream.start_time or 0
+        stamps = []
+        for packet in container.demux(stream):
+            if (packet.dts is None and packet.pts is None) or getattr(packet, "is_discard", False):
+                continue  # the demuxer's flush packet, or one an edit list cuts (its frame is never shown)
+            if packet.pts is None:
+                return None
+            stamps.append(packet.pts)
+    except av.error.FFmpegError:
+        return None
+    finally:
+        opened.close()
+    stamps.sort()
+    if any(b == a for a, b in zip(stamps, stamps[1:])):
+        return None
+    thinning = _Thinning(max_fps)
+    return [t for t in (float((pts - start) * time_base) for pts in stamps) if thinning.keep(t)]
+
+
+class SpanReader(VideoReader):
+    """The frames of a file at exactly ``times_s`` (sorted, as ``frame_times`` gave them), decoded from a seek.
+
+    Seeks to the key frame before the first time and decodes to the last, giving the frames whose
+    times are planned and skipping the others (thinned out, as ``VideoReader`` would). ``missing``
+    counts planned times no frame had: the plan was not this file's frames after all.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        times_s: Sequence[float],
+        *,
+        max_side_px: int | None = 1280,
+        limits: LimitsConfig = CLI_LIMITS,
+    ) -> None:
+        super().__init__(path, max_fps=None, max_side_px=max_side_px, limits=limits)
+        self.times_s = tuple(times_s)
+        self.missing = 0
+
+    def __iter__(self) -> Iterator[Frame]:
+        self.close()
+        self.stats = ReadStats()
+        self.missing = 0
+        if not self.times_s:
+            return
+        opened = _open(self.path, self.limits)
+        self._opened = opened
+        container, stream = opened.container, opened.stream
+        stream.thread_type = "AUTO"
+        k = self.info.rotation_deg // 90
+        stored_w, stored_h = (self.info.height, self.info.width) if k % 2 else (self.info.width, self.info.height)
+        out_w, out_h = _scaled_size(stored_w, stored_h, self.max_side_px)
+        first, last = self.times_s[0], self.times_s[-1]
+        tolerance = 1e-6
+        wanted = iter(self.times_s)
+        next_t: float | None = next(wanted)
+        try:
+            if first > 0 and stream.time_base is not None:
+                target = int(first / stream.time_base) + (stream.start_time or 0)
+                container.seek(target, stream=stream, backward=True, any_frame=False)
+            for index, frame, t_s in self._timed(container, stream):
+                if t_s < first - tolerance:
+                    continue
+                if t_s > last + tolerance:
+                    break
+                while next_t is not None and next_t < t_s - tolerance:
+                    self.missing += 1
+                    next_t = next(wanted, None)
+                if next_t is None or abs(next_t - t_s) > tolerance:
+                    self.stats.thinned += 1
+                    continue
+                next_t = next(wanted, None)
+                rgb: np.ndarray = frame.to_ndarray(format="rgb24", width=out_w, height=out_h)
+                if k:
+                    rgb = np.ascontiguousarray(np.rot90(rgb, k))
+                self.stats.kept += 1
+                yield Frame(index=index, t_s=t_s, rgb=rgb)
+        except av.error.FFmpegError as exc:
+            self.stats.truncated = True
+            self.stats.problems.append(f"{self.path.name}: decoding stopped ({exc.__class__.__name__})")
+        finally:
+            self.close()
+        self.missing += sum(1 for _ in wanted) + (next_t is not None)
+
+
 def read_frames(
     path: str | Path,
     *,
@@ -683,8 +816,19 @@ class VideoWriter:
     timing. Odd widths or heights are trimmed by one pixel, as yuv420p needs even sizes.
     """
 
-    def __init__(self, path: str | Path, *, fps_hint: float = 30.0, crf: int = 23, preset: str = "superfast") -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        fps_hint: float = 30.0,
+        crf: int = 23,
+        preset: str = "superfast",
+        b_frames: bool = True,
+    ) -> None:
         self.path = Path(path)
+        # Without B-frames every packet's decoding time is its presentation time, so pieces of one
+        # video written apart can be joined by copying their packets (``join_videos``).
+        self._b_frames = b_frames
         self._fps_hint = fps_hint
         self._crf = crf
         self._preset = preset
@@ -715,7 +859,7 @@ class VideoWriter:
         stream.pix_fmt = "yuv420p"
         stream.time_base = Fraction(1, 1000)
         stream.codec_context.time_base = Fraction(1, 1000)
-        stream.options = {"crf": str(self._crf), "preset": self._preset}
+        stream.options = {"crf": str(self._crf), "preset": self._preset, **({} if self._b_frames else {"bf": "0"})}
         self._stream = stream
         self._size = (width, height)
 
@@ -880,6 +1024,34 @@ def repeat_packets(source: str | Path, out: str | Path, seconds: float) -> float
                     target.mux(packet)
                     end = packet.pts + (duration or 0)
                 shift += span
+
+
+def join_videos(parts: Sequence[str | Path], out: str | Path) -> int:
+    """One MP4 (moov first, for browsers) of the packets of ``parts`` in order; the packets written.
+
+    The parts must be one video written in pieces: H.264 from ``VideoWriter`` with ``b_frames=False``
+    and the same size and settings, each starting with a key frame, on one clock (their times follow
+    on from one part to the next). Nothing is encoded again.
+    """
+    written = 0
+    with av.open(str(out), mode="w", format="mp4", options={"movflags": "+faststart"}) as target:
+        dst = None
+        last_dts = None
+        for part in parts:
+            with av.open(str(part)) as source:
+                src = source.streams.video[0]
+                if dst is None:
+                    dst = target.add_stream_from_template(src)
+                for packet in source.demux(src):
+                    if packet.dts is None:
+                        continue
+                    if last_dts is not None and packet.dts * packet.time_base <= last_dts:
+                        continue  # a time the previous part already has
+                    last_dts = packet.dts * packet.time_base
+                    packet.stream = dst
+                    target.mux(packet)
+                    written += 1
+    return written
 
 
 @dataclass(frozen=True)

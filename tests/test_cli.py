@@ -60,6 +60,25 @@ def test_bad_input_exits_non_zero_with_a_message(tmp_path: Path, capsys) -> None
         assert words in err and "Traceback" not in err
 
 
+def test_max_fps_0_analyses_every_frame(samples_dir: Path, model_dir: Path, tmp_path: Path) -> None:
+    """`--max-fps 0` analyses every frame of a 60 fps clip (it used to fall back to 30); the default thins it to 30."""
+    import itertools
+
+    from liftcheck.video import VideoReader, encode_constant_rate
+
+    clip = tmp_path / "sixty.mp4"
+    with VideoReader(samples_dir / "squat_lift_side_01.mp4", max_fps=None) as reader:
+        encode_constant_rate((f.rgb for f in itertools.islice(reader, 60)), clip, fps=60)
+    for rate, frames in (("0", 60), ("30", 30)):
+        out = tmp_path / f"at-{rate}.json"
+        assert main(["analyze", str(clip), "--model", "lite", "--max-fps", rate, "--json", str(out), "--quiet"]) == 0
+        report = json.loads(out.read_text())
+        assert report["frames_analysed"] == frames, rate
+        assert report["settings"]["max_fps"] == (None if rate == "0" else 30.0)
+    out = _run("analyze", str(clip), "--max-fps", "-1")
+    assert out.returncode == 2 and "every frame" in out.stderr
+
+
 def test_unknown_model_is_a_usage_error() -> None:
     """An unknown --model is refused by the argument parser with exit code 2."""
     out = _run("analyze", "x.mp4", "--model", "huge")

@@ -26,8 +26,8 @@ ALLOWED = {
     "streamlit_webrtc": ("app.py", "liftcheck/ui/"),
     "pandas": ("app.py", "liftcheck/ui/"),
     "altair": ("app.py", "liftcheck/ui/"),
-    # Only the batch module, and only when asked to run on a cluster (there is no batch module yet).
-    "ray": ("liftcheck/batch.py", "liftcheck/batch/"),
+    # Only the batch package (its cluster module), and only when asked to run on a cluster.
+    "ray": ("liftcheck/batch/cluster.py",),
 }
 # The pure modules: numpy, the standard library and each other only.
 PURE = (

@@ -1,0 +1,131 @@
+"""One video of a batch, as a worker process (local or on a Ray cluster) analyses it.
+
+``analyse`` is the job: the same ``analyze_video`` call as ``liftcheck analyze`` makes, with the
+worker's model (loaded once per worker), then the report written as JSON (exactly what
+``liftcheck analyze --json`` writes), as a printable HTML page, and each lift's thumbnail as a
+JPEG. On this machine the worker writes the files into the results folder itself; on a cluster,
+where a worker's disk is not the driver's, it hands them back and the driver writes them.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from liftcheck.batch.results import Outputs, write_atomically
+
+# A test hook: a worker analysing the file of this name ends its process at once (os._exit), as a
+# crash in native code would. The tests use it to check that one dying worker fails one video only.
+TEST_EXIT_ENV = "LIFTCHECK_TEST_WORKER_EXIT_ON"
+
+
+@dataclass(frozen=True)
+class VideoJob:
+    """What a worker needs to analyse one video. ``out_dir`` None: hand the files back instead of writing them."""
+
+    path: str  # absolute, as the driver sees it
+    relative: str  # relative to the driver's working folder: where a cluster node with that folder finds it
+    sha256: str
+    key: str
+    model: str
+    max_fps: float | None  # None: every frame
+    annotated: bool
+    out_dir: str | None
+
+
+@dataclass(frozen=True)
+class VideoResult:
+    """What came of one video: its files (relative to the results folder), a few numbers, the time it took.
+
+    ``files`` holds the files' content when the job did not write them itself (a cluster worker).
+    """
+
+    outputs: Outputs
+    summary: dict[str, object]
+    seconds: float
+    files: dict[str, bytes] = field(default_factory=dict)
+
+
+def summary_of(report: dict[str, object]) -> dict[str, object]:
+    """The few numbers of a report dict that the index keeps and the batch prints."""
+    summary = report.get("summary")
+    summary = summary if isinstance(summary, dict) else {}
+    return {
+        "lift_count": summary.get("lift_count", 0),
+        "verdicts": summary.get("verdicts", {}),
+        "twist_events": summary.get("twist_events", 0),
+        "headline": summary.get("headline", ""),
+        "duration_s": report.get("duration_s"),
+        "frames_analysed": report.get("frames_analysed"),
+    }
+
+
+def _video_path(job: VideoJob) -> Path:
+    for candidate in (Path(job.path), Path(job.relative)):
+        if candidate.is_file():
+            return candidate
+    from liftcheck.video import VideoError
+
+    raise VideoError(
+        f"{Path(job.path).name} is not readable on this machine ({os.uname().nodename}): on a cluster, put the videos "
+        "on storage every node mounts at the same path, or inside the job's working folder"
+    )
+
+
+def analyse(job: VideoJob, progress: object = None) -> VideoResult:
+    """Analyse ``job``'s video and write (or return) its report, HTML page, thumbnails and annotated video."""
+    from liftcheck import workers
+    from liftcheck.config import DEFAULT_CONFIG
+    from liftcheck.html_report import render_html
+    from liftcheck.pipeline import Progress, analyze_video
+    from liftcheck.pose import PoseEstimator
+
+    if os.environ.get(TEST_EXIT_ENV) and os.environ[TEST_EXIT_ENV] == Path(job.path).name:
+        os._exit(70)
+    started = time.perf_counter()
+    path = _video_path(job)
+    report_progress = progress if callable(progress) else None
+
+    def on_progress(p: Progress) -> None:
+        if report_progress is not None:
+            report_progress(p.fraction)
+
+    with tempfile.TemporaryDirectory(prefix="liftcheck-batch-") as scratch:
+        annotated = None
+        if job.annotated:
+            # Written beside its final place when there is one, so it is renamed there, not copied or held.
+            folder = Path(job.out_dir) / "videos" if job.out_dir is not None else Path(scratch)
+            folder.mkdir(parents=True, exist_ok=True)
+            annotated = folder / f".{job.key}.{os.getpid()}.mp4.tmp"
+        with PoseEstimator(job.model, model=workers.worker_model(job.model), people=DEFAULT_CONFIG.people) as pose:
+            report = analyze_video(
+                path,
+                model=job.model,
+                max_fps=job.max_fps,
+                annotated_path=annotated,
+                progress=on_progress,
+                estimator=pose,
+                thumbnails=True,
+                chunks=False,  # the batch already keeps every core busy, one video per worker
+            )
+        data = report.to_dict()
+        outputs = Outputs.planned(job.key, sorted(report.thumbnails), job.annotated)
+        files: dict[str, bytes] = {
+            str(outputs.report): report.to_json().encode("utf-8"),
+            str(outputs.html): render_html(data, report.thumbnails).encode("utf-8"),
+        }
+        files.update({outputs.thumbnails[lift]: jpeg for lift, jpeg in report.thumbnails.items()})
+        result_files: dict[str, bytes] = {}
+        if job.out_dir is not None:
+            for relative, content in files.items():
+                write_atomically(Path(job.out_dir) / relative, content)
+            if annotated is not None and outputs.annotated is not None:
+                os.replace(annotated, Path(job.out_dir) / outputs.annotated)
+        else:
+            result_files = files
+            if annotated is not None and outputs.annotated is not None:
+                result_files[outputs.annotated] = annotated.read_bytes()
+    return VideoResult(outputs, summary_of(data), time.perf_counter() - started, result_files)
