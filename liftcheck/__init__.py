@@ -6,6 +6,8 @@ stays light and pure (no numpy, OpenCV, PyAV or MediaPipe until a name that need
     import liftcheck
 
     report = liftcheck.analyze_video("lift.mp4")            # -> Report
+    given = liftcheck.Given(person="Anna", task="crates", task_inputs=liftcheck.TaskInputs(load_kg=12, stature_cm=168))
+    report = liftcheck.analyze_video("lift.mp4", given=given)  # with the lifting equation per lift
     view = liftcheck.ReportView.from_dict(report.to_dict())  # the typed read model
     html = liftcheck.render_html(view, report.thumbnails)
 """
@@ -21,6 +23,9 @@ __version__ = "0.1.0"
 _HOME = {
     "pipeline": ("analyze_video", "analyze_synthetic", "AnalysisCancelled", "Progress"),
     "live": ("LiveSession",),
+    "frames": ("Given",),
+    "niosh": ("TaskInputs",),
+    "kinematics": ("Neutral",),
     "report": ("Report", "ReportView", "LiftRow", "FindingRow", "Summary", "Advice", "TwistEvent", "COLUMNS"),
     "html_report": ("render_html",),
     "charts": ("timeline_svg",),

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from liftcheck.config import ChunkConfig, Config
-from liftcheck.frames import Brightness, FrameAnalysis, Moment
+from liftcheck.frames import Brightness, FrameAnalysis, Given, Moment
 from liftcheck.kinematics import Angles
 from liftcheck.landmarks import PeopleFound, PoseFrame
 from liftcheck.presentation import Hud
@@ -228,12 +228,16 @@ def _blend(a: PeopleFound, b: PeopleFound, weight_b: float) -> PeopleFound:
 class _Stitcher:
     """Feeds the chunks' poses, in order, through one tracker and one engine."""
 
-    def __init__(self, chunks: Sequence[Chunk], config: Config, *, thumbnails: bool, overlays: bool) -> None:
+    def __init__(
+        self, chunks: Sequence[Chunk], config: Config, *, thumbnails: bool, overlays: bool, given: Given | None = None
+    ) -> None:
         from liftcheck.people import PersonTracker
 
         self.chunks = chunks
         self.tracker = PersonTracker(config.people) if config.people is not None else None
-        self.analysis = FrameAnalysis(_no_camera, config, keep_thumbnails=thumbnails, frames_elsewhere=True)
+        self.analysis = FrameAnalysis(
+            _no_camera, config, keep_thumbnails=thumbnails, frames_elsewhere=True, given=given
+        )
         self.keep_overlays = overlays
         self.overlays: list[tuple[PoseFrame, Angles, Hud]] = []
         self.brightness: list[float] = []
@@ -292,6 +296,7 @@ def analyze_in_chunks(
     progress: Callable[[float, int, int], None] | None = None,
     workers: int = 0,
     fps_hint: float = 30.0,
+    given: Given | None = None,
 ) -> Report | None:
     """The report of ``path`` analysed in chunks on ``workers`` processes, or None when it should be done in one pass.
 
@@ -310,7 +315,7 @@ def analyze_in_chunks(
     if len(chunks) < 2:
         return None
     drawing = annotated_path is not None
-    stitcher = _Stitcher(chunks, config, thumbnails=thumbnails, overlays=drawing)
+    stitcher = _Stitcher(chunks, config, thumbnails=thumbnails, overlays=drawing, given=given)
     share = 0.8 if drawing else 1.0  # of the progress bar, for the poses; the rest for drawing the video
     done: dict[int, float] = {}
 

@@ -10,7 +10,7 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +66,37 @@ def frames_per_second(text: str) -> float:
     if not (value >= 0 and value != float("inf")):
         raise argparse.ArgumentTypeError(f"{text!r}: give a rate of 0 (every frame) or more frames a second")
     return value
+
+
+def _ranged(what: str, low: float, high: float) -> Callable[[str], float]:
+    """An argparse type: a number from ``low`` to ``high``, or a message naming ``what`` it should be."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number ({what})") from None
+        if not low <= value <= high:  # also refuses nan and inf
+            raise argparse.ArgumentTypeError(f"{text!r} is out of range for {what} ({low:g} to {high:g})")
+        return value
+
+    return parse
+
+
+def _given(args: argparse.Namespace) -> Any:
+    """What the command line tells about the session (``frames.Given``)."""
+    from liftcheck.frames import Given
+    from liftcheck.niosh import Coupling, TaskInputs, WorkDuration
+
+    task_inputs = None
+    if any(v is not None for v in (args.load_kg, args.height_cm, args.coupling, args.work_duration)):
+        task_inputs = TaskInputs(
+            load_kg=args.load_kg,
+            stature_cm=args.height_cm,
+            coupling=Coupling(args.coupling or "fair"),
+            duration=WorkDuration(args.work_duration or "short"),
+        )
+    return Given(person=args.person or "", task=args.task or "", task_inputs=task_inputs)
 
 
 def _fmt(value: float | None, digits: int = 0) -> str:
@@ -158,6 +189,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             progress=bar,
             thumbnails=False,
             chunks=not args.no_chunks,
+            given=_given(args),
         )
     except VideoError as exc:
         print(f"liftcheck: cannot analyse {path.name}: {exc}", file=sys.stderr)
@@ -330,6 +362,22 @@ def build_parser() -> argparse.ArgumentParser:
         "analysed on every core)",
     )
     analyze.add_argument("--quiet", action="store_true", help="no progress bar")
+    about = analyze.add_argument_group(
+        "the session",
+        "who and what was filmed; the load and the person's height give each lift the NIOSH lifting index",
+    )
+    about.add_argument("--person", metavar="NAME", help="who was filmed (kept in the reports)")
+    about.add_argument("--task", metavar="NAME", help="the task, e.g. 'crates to shelf'")
+    about.add_argument("--load-kg", type=_ranged("a load in kg", 0.1, 200.0), metavar="KG", help="the load lifted")
+    about.add_argument(
+        "--height-cm", type=_ranged("a height in cm", 100.0, 250.0), metavar="CM", help="the person's height"
+    )
+    about.add_argument("--coupling", choices=("good", "fair", "poor"), help="the grip on the load (default: fair)")
+    about.add_argument(
+        "--work-duration",
+        choices=("short", "moderate", "long"),
+        help="lifting time in the shift: short up to 1 h, moderate 1-2 h, long 2-8 h (default: short)",
+    )
     analyze.set_defaults(func=cmd_analyze)
 
     batch = sub.add_parser(

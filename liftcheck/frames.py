@@ -17,15 +17,40 @@ import numpy as np
 
 from liftcheck.config import DEFAULT_CONFIG, Config
 from liftcheck.engine import Engine, StepResult, footage_warnings, hud_for
-from liftcheck.kinematics import Angles
+from liftcheck.kinematics import Angles, Neutral
 from liftcheck.landmarks import Estimator, PoseFrame, as_estimator
 from liftcheck.niosh import TaskInputs
 from liftcheck.presentation import Hud
-from liftcheck.report import Report, SessionInfo, build_report
+from liftcheck.report import Report, SessionInfo, build_report, now_utc
 from liftcheck.reps import Phase
 from liftcheck.rules import RepVerdict
 
 THUMBNAIL_SIDE_PX = 320
+
+
+@dataclass(frozen=True)
+class Given:
+    """What the user tells about a session that the camera cannot see.
+
+    ``person`` and ``task`` name the session (shown as text); ``task_inputs`` (the load, the
+    person's stature, the grip and how long they lift) give each lift the lifting equation;
+    ``neutral`` is the person's neutral posture kept in History (else it is recorded from the
+    first seconds of standing still).
+    """
+
+    person: str = ""
+    task: str = ""
+    task_inputs: TaskInputs | None = None
+    neutral: Neutral | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("person", "task"):
+            value = getattr(self, name)
+            if not isinstance(value, str):
+                raise TypeError(f"Given.{name} must be text, got {type(value).__name__}")
+            # One line, no control characters, at most 80 characters: a name, not a document.
+            cleaned = " ".join("".join(c if c.isprintable() else " " for c in value).split())[:80]
+            object.__setattr__(self, name, cleaned)
 
 
 class Brightness:
@@ -143,13 +168,15 @@ class FrameAnalysis:
         *,
         keep_thumbnails: bool = True,
         frames_elsewhere: bool = False,
+        given: Given | None = None,
     ) -> None:
         self.config = config
+        self.given = given or Given()
         # The frames are analysed elsewhere (chunks in other processes): note each lift's worst moment
         # (``worst.wanted``) for its thumbnail to be drawn there.
         self.frames_elsewhere = frames_elsewhere
         self.estimator = as_estimator(estimator)
-        self.engine = Engine(config)
+        self.engine = Engine(config, self.given.neutral)
         self.brightness = Brightness()
         self.worst = WorstMoments() if keep_thumbnails else None
 
@@ -187,17 +214,10 @@ class FrameAnalysis:
     def hud(self, message: str = "") -> Hud:
         return hud_for(self.engine.lifts, self.engine.segmenter.phase, message, self.engine.twist_watch.cue())
 
-    def report(
-        self,
-        source: str,
-        *,
-        duration_s: float,
-        settings: dict[str, object],
-        warnings: list[str],
-        task_inputs: TaskInputs | None = None,
-        session: SessionInfo | None = None,
-    ) -> Report:
-        """The analysis so far as a report; with ``task_inputs`` each lift gets the lifting equation."""
+    def report(self, source: str, *, duration_s: float, settings: dict[str, object], warnings: list[str]) -> Report:
+        """The analysis so far as a report; with the given task inputs each lift gets the lifting equation."""
+        task_inputs = self.given.task_inputs
+        session = SessionInfo(analysed_at=now_utc(), person=self.given.person, task=self.given.task)
         niosh = self.engine.lifting_indices(task_inputs, duration_s) if task_inputs is not None else {}
         kin = self.engine.kinematics
         neutral = kin.neutral

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from liftcheck.config import DEFAULT_CONFIG, Config
-from liftcheck.frames import FrameAnalysis
+from liftcheck.frames import FrameAnalysis, Given
 from liftcheck.kinematics import Angles, framing_advice
 from liftcheck.landmarks import Estimator, PoseFrame
 from liftcheck.presentation import Hud
@@ -166,6 +166,7 @@ class LiveSession:
         config: Config = DEFAULT_CONFIG,
         estimator: Estimator | Callable[[np.ndarray, float], PoseFrame] | None = None,
         source_name: str = "camera",
+        given: Given | None = None,
     ) -> None:
         self.model = model
         self.config = config
@@ -175,7 +176,7 @@ class LiveSession:
             from liftcheck.pose import PoseEstimator
 
             estimator = PoseEstimator(model, people=config.people, wait_for_search=False)
-        self.analysis = FrameAnalysis(estimator, config)
+        self.analysis = FrameAnalysis(estimator, config, given=given)
         self._t0: float | None = None
         self._last_t: float | None = None
         self._step_s = 1.0 / 30.0

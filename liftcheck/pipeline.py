@@ -17,7 +17,7 @@ import numpy as np
 
 from liftcheck import threads
 from liftcheck.config import DEFAULT_CONFIG, Config
-from liftcheck.frames import FrameAnalysis
+from liftcheck.frames import FrameAnalysis, Given
 from liftcheck.landmarks import Estimator, PoseFrame, TwoStepEstimator, as_estimator
 from liftcheck.report import Report
 from liftcheck.threads import OverlayWriter
@@ -76,6 +76,7 @@ def analyze_video(
     estimator: Estimator | Callable[[np.ndarray, float], PoseFrame] | None = None,
     thumbnails: bool = True,
     chunks: bool | None = None,
+    given: Given | None = None,
 ) -> Report:
     """Analyse a video file from start to end and return its report.
 
@@ -85,6 +86,9 @@ def analyze_video(
     A video longer than ``config.chunks.min_video_s`` is analysed in overlapping chunks on every core
     and stitched into one analysis (``chunks.py``), unless ``chunks`` is False (None: as the config
     says) or an ``estimator`` is given (it cannot be shared with other processes).
+
+    ``given`` is what the user tells about the session (person, task, load and stature for the
+    lifting equation, their neutral posture from History).
 
     Raises ``VideoError`` for a file that is not a readable video or asks for more than
     ``config.limits`` allow, ``VideoWriteError`` when the annotated video cannot be written,
@@ -113,6 +117,7 @@ def analyze_video(
             progress,
             cancel,
             fps_hint,
+            given,
         )
         if report is not None:
             return report
@@ -122,7 +127,7 @@ def analyze_video(
 
         estimator = PoseEstimator(model, people=config.people)
     estimate = as_estimator(estimator)
-    analysis = FrameAnalysis(estimate, config, keep_thumbnails=thumbnails)
+    analysis = FrameAnalysis(estimate, config, keep_thumbnails=thumbnails, given=given)
     writer = OverlayWriter(annotated_path, fps_hint=fps_hint) if annotated_path else None
 
     # A two-step estimator runs only the model here; whom to follow is picked behind, in the engine's thread.
@@ -183,6 +188,7 @@ def _in_chunks(
     progress: Callable[[Progress], None] | None,
     cancel: threading.Event | None,
     fps_hint: float,
+    given: Given | None,
 ) -> Report | None:
     """A long video's report from its chunks analysed on every core (``chunks.py``); None: do it in one pass."""
     from liftcheck import chunks
@@ -210,6 +216,7 @@ def _in_chunks(
         progress=on_progress,
         workers=workers,
         fps_hint=fps_hint,
+        given=given,
     )
 
 
@@ -220,6 +227,7 @@ def analyze_synthetic(
     config: Config = DEFAULT_CONFIG,
     source_name: str = "synthetic lifter",
     progress: Callable[[Progress], None] | None = None,
+    given: Given | None = None,
 ) -> Report:
     """Analyse a ``synthetic.SyntheticClip``: the same engine, fed known poses instead of frames.
 
@@ -231,7 +239,7 @@ def analyze_synthetic(
     def no_camera(rgb: np.ndarray, t_s: float) -> PoseFrame:
         raise RuntimeError("the synthetic lifter supplies poses, not frames")
 
-    analysis = FrameAnalysis(no_camera, config, keep_thumbnails=False)
+    analysis = FrameAnalysis(no_camera, config, keep_thumbnails=False, given=given)
     writer = None
     canvas = None
     if annotated_path is not None:

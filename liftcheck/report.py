@@ -1062,10 +1062,11 @@ def build_report(
         config=config,
         niosh=dict(niosh or {}),
         task_inputs=task_inputs,
-        session=session or SessionInfo(analysed_at=_now_utc()),
+        session=session or SessionInfo(analysed_at=now_utc()),
         neutral=dict(neutral or {}),
     )
 
 
-def _now_utc() -> str:
+def now_utc() -> str:
+    """Now, in UTC, to the second, as ISO 8601 (a session's ``analysed_at``)."""
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()

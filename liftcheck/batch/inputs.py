@@ -99,6 +99,10 @@ class ManifestRow:
         """The row as the batch keeps it with the video's results."""
         return asdict(self)
 
+    def inputs(self) -> dict[str, object]:
+        """What of the row goes into the analysis (all but where the row is and which file it names)."""
+        return {k: v for k, v in asdict(self).items() if k not in ("row", "file")}
+
 
 def _number(text: str, where: str, what: str, low: float, high: float) -> float | None:
     if not text:

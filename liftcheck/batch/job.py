@@ -12,10 +12,15 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from liftcheck.batch.results import Outputs, write_atomically
+
+if TYPE_CHECKING:
+    from liftcheck.frames import Given
 
 # A test hook: a worker analysing the file of this name ends its process at once (os._exit), as a
 # crash in native code would. The tests use it to check that one dying worker fails one video only.
@@ -34,6 +39,26 @@ class VideoJob:
     max_fps: float | None  # None: every frame
     annotated: bool
     out_dir: str | None
+    # The video's manifest row as ``ManifestRow.inputs`` gives it (person, task, load_kg, height_cm,
+    # coupling, duration): the session's names and the lifting equation's inputs. Empty: none.
+    inputs: Mapping[str, Any] = field(default_factory=dict)
+
+
+def given_of(inputs: Mapping[str, Any]) -> Given:
+    """A manifest row's inputs as the analysis takes them: a lifting equation when any of its inputs is given."""
+    from liftcheck.frames import Given
+    from liftcheck.niosh import Coupling, TaskInputs, WorkDuration
+
+    equation = {k: inputs.get(k) for k in ("load_kg", "height_cm", "coupling", "duration")}
+    task_inputs = None
+    if any(v is not None for v in equation.values()):
+        task_inputs = TaskInputs(
+            load_kg=equation["load_kg"],
+            stature_cm=equation["height_cm"],
+            coupling=Coupling(equation["coupling"] or Coupling.FAIR.value),
+            duration=WorkDuration(equation["duration"] or WorkDuration.SHORT.value),
+        )
+    return Given(person=str(inputs.get("person") or ""), task=str(inputs.get("task") or ""), task_inputs=task_inputs)
 
 
 @dataclass(frozen=True)
@@ -110,6 +135,7 @@ def analyse(job: VideoJob, progress: object = None) -> VideoResult:
                 estimator=pose,
                 thumbnails=True,
                 chunks=False,  # the batch already keeps every core busy, one video per worker
+                given=given_of(job.inputs),
             )
         data = report.to_dict()
         outputs = Outputs.planned(job.key, sorted(report.thumbnails), job.annotated)

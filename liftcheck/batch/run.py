@@ -145,8 +145,13 @@ def run_batch(
 
     todo: list[_Video] = []
     skipped = 0
+
+    def settings_of(video: _Video) -> dict[str, Any]:
+        # The manifest row's values go into the analysis: a video whose row changed is done again.
+        return {**analysis, "inputs": video.manifest.inputs() if video.manifest else {}}
+
     for video in videos:
-        record = index.done(video.sha256, analysis)
+        record = index.done(video.sha256, settings_of(video))
         if record is None:
             todo.append(video)
             continue
@@ -171,6 +176,7 @@ def run_batch(
             max_fps=settings.max_fps,
             annotated=settings.annotated,
             out_dir=None if settings.ray else str(out.resolve()),
+            inputs=v.manifest.inputs() if v.manifest else {},
         )
         for v in todo
     ]
@@ -185,7 +191,7 @@ def run_batch(
             name=video.path.name,
             files=tuple(_relative(f) for f in video.files),
             status=FAILED,
-            settings=analysis,
+            settings=settings_of(video),
             manifest=video.manifest.as_record() if video.manifest else None,
             finished_utc=now_utc(),
         )
