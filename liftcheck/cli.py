@@ -17,6 +17,7 @@ from typing import Any
 from liftcheck import __version__
 from liftcheck.html_report import judged_line
 from liftcheck.models import DEFAULT_VARIANT, VARIANTS, ModelError
+from liftcheck.presentation import niosh_inputs, niosh_verdict
 from liftcheck.report import COLUMN, ReportView, as_view
 
 
@@ -89,12 +90,14 @@ def _given(args: argparse.Namespace) -> Any:
     from liftcheck.niosh import Coupling, TaskInputs, WorkDuration
 
     task_inputs = None
-    if any(v is not None for v in (args.load_kg, args.height_cm, args.coupling, args.work_duration)):
+    equation = (args.load_kg, args.height_cm, args.coupling, args.work_duration, args.lifts_per_min)
+    if any(v is not None for v in equation):
         task_inputs = TaskInputs(
             load_kg=args.load_kg,
             stature_cm=args.height_cm,
             coupling=Coupling(args.coupling or "fair"),
             duration=WorkDuration(args.work_duration or "short"),
+            lifts_per_min=args.lifts_per_min,
         )
     return Given(person=args.person or "", task=args.task or "", task_inputs=task_inputs)
 
@@ -117,25 +120,36 @@ ANGLES = tuple(
 )
 
 
+def _session_line(view: ReportView) -> str:
+    """Who, what and when, as given: "Anna · crates to shelf · 2026-11-28 06:44 UTC"."""
+    when = view.session.analysed_at.replace("T", " ")[:16] + " UTC" if view.session.analysed_at else ""
+    return " · ".join(part for part in (view.session.person, view.session.task, when) if part)
+
+
 def print_table(report: Mapping[str, Any] | ReportView, stream=sys.stdout) -> None:  # type: ignore[no-untyped-def]
-    """The per-lift table and the session summary, for a terminal."""
+    """The per-lift table and the session summary, for a terminal (the app's words, in plain text)."""
     view = as_view(report)
     out = stream.write
     out(f"\n{view.source}: {view.summary.headline}\n")
+    session = _session_line(view)
+    if session:
+        out(f"{session}\n")
     if view.lifts:
-        widths = {c.key: 4 if c.key == "stoop_squat_index" else 5 for c in ANGLES}
-        times = " ".join(f"{c.short:>6}" for c in TIMES)
-        angles = f"{ANGLES[0].short:>4}  " + " ".join(f"{c.short:>5}" for c in ANGLES[1:])
-        out(f"\n{'lift':>4}  {times}  {'style':<10} {angles}  {'verdict':<8} cue\n")
+        # Units in the heads: times in s, the index 0-100, angles in degrees.
+        heads = {c.key: f"{c.short}°" for c in ANGLES[1:]}
+        heads[ANGLES[0].key] = ANGLES[0].short
+        widths = {c.key: max(len(heads[c.key]), 4 if c.key == "stoop_squat_index" else 5) for c in ANGLES}
+        times = " ".join(f"{c.short + ' s':>8}" for c in TIMES)
+        angles = " ".join(f"{heads[c.key]:>{widths[c.key]}}" for c in ANGLES)
+        out(f"\n{'lift':>4}  {times}  {'style':<10} {angles}  {'verdict':<10} cue\n")
         for row in view.lifts:
-            partial = f" (cut off at {row.partial})" if row.partial else ""
-            times = " ".join(f"{_fmt(row.value(c), c.shown_digits):>6}" for c in TIMES)
-            first, *rest = (f"{_fmt(getattr(row, c.key), c.shown_digits):>{widths[c.key]}}" for c in ANGLES)
-            angles = f"{first}  {' '.join(rest)}"
-            out(f"{row.lift:>4}  {times}  {row.style:<10} {angles}  {row.verdict:<8} {row.cue}{partial}\n")
+            partial = f" (cut off at the {row.partial}, not counted)" if row.partial else ""
+            times = " ".join(f"{_fmt(row.value(c), c.shown_digits):>8}" for c in TIMES)
+            angles = " ".join(f"{_fmt(getattr(row, c.key), c.shown_digits):>{widths[c.key]}}" for c in ANGLES)
+            out(f"{row.lift:>4}  {times}  {row.style:<10} {angles}  {row.verdict:<10} {row.cue}{partial}\n")
         out(
-            "\n(angles in degrees: peak trunk flexion, knee flexion at the bottom, peak twist and side bend while "
-            "bent or loaded; SSI = stoop–squat index, 0 squat … 100 stoop)\n"
+            "\n(peak trunk flexion, knee flexion at the bottom, peak twist and side bend while bent or loaded; "
+            "SSI = stoop–squat index, 0 squat … 100 stoop)\n"
         )
     line = judged_line(view)
     if line:
@@ -147,7 +161,8 @@ def print_table(report: Mapping[str, Any] | ReportView, stream=sys.stdout) -> No
     if near:
         out(f"near the limit (within the measurement's uncertainty, not counted on its own): {'; '.join(near)}\n")
     if view.summary.lifts_per_minute is not None:
-        out(f"lifts per minute: {view.summary.lifts_per_minute}\n")
+        out(f"lifts per minute: {view.summary.lifts_per_minute:.1f}\n")
+    _print_niosh(view, out)
     if view.twist_events:
         out("\ntwists (shoulders against hips and feet):\n")
         for e in view.twist_events:
@@ -163,14 +178,34 @@ def print_table(report: Mapping[str, Any] | ReportView, stream=sys.stdout) -> No
             )
     for note in view.uncertain_notes().values():
         out(f"note: {note}\n")
-    for advice in view.summary.advice[:3]:
+    if view.summary.advice:
+        out("\nwhat to change:\n")
+    for advice in view.summary.advice:
         what = "twist" if not view.lifts and advice.rule_id == "trunk_twist" else "lift"
-        out(f"- {advice.cue} ({advice.lifts} {what}(s)): {advice.advice}\n")
+        out(f"- {advice.cue} ({advice.lifts} {what}{'s' if advice.lifts != 1 else ''}): {advice.advice}\n")
         if advice.articles:
             out(f"  see {'; '.join(advice.articles)}\n")
     for warning in view.warnings:
         out(f"warning: {warning}\n")
     out(f"{view.disclaimer}\n")
+
+
+def _print_niosh(view: ReportView, out: Callable[[str], object]) -> None:
+    """The lifting equation: each lift's index (or limit), its inputs, and the task's index."""
+    rows = [(row.lift, row.niosh) for row in view.lifts if row.niosh]
+    if not rows:
+        return
+    out("\nNIOSH lifting equation (at the grasp; ? = uncertain):\n")
+    for lift, result in rows:
+        out(f"  lift {lift}: {niosh_verdict(result)}\n")
+        inputs = niosh_inputs(result)
+        if inputs:
+            out(f"          {inputs}\n")
+    task = view.summary.niosh
+    if task.worst_lift is not None:
+        out(f"  the task (its hardest lift, lift {task.worst_lift}): {niosh_verdict(task.to_dict())}\n")
+        if task.change:
+            out(f"  what would help most: {task.change}\n")
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
@@ -377,6 +412,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--work-duration",
         choices=("short", "moderate", "long"),
         help="lifting time in the shift: short up to 1 h, moderate 1-2 h, long 2-8 h (default: short)",
+    )
+    about.add_argument(
+        "--lifts-per-min",
+        type=_ranged("lifts a minute", 0.01, 20.0),
+        metavar="N",
+        help="the task's own pace, in place of the video's (a short clip shows how, not how often)",
     )
     analyze.set_defaults(func=cmd_analyze)
 

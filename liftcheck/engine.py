@@ -31,7 +31,16 @@ from liftcheck.kinematics import (
 )
 from liftcheck.landmarks import PoseFrame, PoseLandmark
 from liftcheck.lift_geometry import LiftGeometry
-from liftcheck.niosh import HandLocation, LiftTask, NioshResult, Reliability, TaskInputs, assess, lifting_frequency
+from liftcheck.niosh import (
+    Frequency,
+    HandLocation,
+    LiftTask,
+    NioshResult,
+    Reliability,
+    TaskInputs,
+    assess,
+    lifting_frequency,
+)
 from liftcheck.presentation import Hud
 from liftcheck.reps import Phase, Rep, RepSegmenter
 from liftcheck.rules import RepVerdict, judge
@@ -41,6 +50,8 @@ KNEELING_KNEE_CM = 15.0
 # An ankle moving this share of the standing height in the picture during a lift is a step (about
 # 17 cm for 1.75 m; a planted ankle's landmark wanders a few pixels).
 STEP_SHARE_OF_HEIGHT = 0.1
+# ... and holding there for this many frames (0.1 s at 30 frames a second; a foot set down stays).
+STEP_HOLD_FRAMES = 3
 # Poses kept for the lifting equation: 20 minutes at 30 fps (about 20 MB of float32).
 POSE_MEMORY_FRAMES = 36_000
 # Frames each side of the centred median that smooths them (0.07 s at 30 fps).
@@ -222,8 +233,9 @@ class Engine:
         """The revised NIOSH lifting equation for each lift: its result, or why it could not be assessed.
 
         H, V, D and A from ``lift_geometries``; F from the times of the complete lifts over the
-        video. One-handed lifts, lifts made kneeling and lifts with a step or a pivot are outside
-        the equation and say so; where the view cannot see A it is taken as 0°, flagged.
+        video, or the task's rate where the user gave it. One-handed lifts, lifts made kneeling and
+        lifts with a step or a pivot are outside the equation and say so; where the view cannot see A
+        it is taken as 0°, flagged.
         """
         out: dict[int, NioshResult | str] = {}
         if not self.lifts or duration_s <= 0:
@@ -234,6 +246,10 @@ class Engine:
         frequency = lifting_frequency(
             [v.rep.bottom_s for v in complete], duration_s, lifting_min_per_15_min=inputs.lifting_min_per_15_min
         )
+        if inputs.lifts_per_min is not None:
+            seen = f"; the video showed {frequency.lifts_per_min:.1f}" if complete else ""
+            note = f"{inputs.lifts_per_min:g} lifts a minute, as given{seen}."
+            frequency = Frequency(inputs.lifts_per_min, note=note)
         for v in self.lifts:
             geometry = geometries.get(v.rep.index, "not measured")
             if isinstance(geometry, str):
@@ -279,17 +295,26 @@ def _stepped(ankles_px: np.ndarray, height_px: float) -> bool:
 
     ``ankles_px`` (frames, 2, 2): the two ankles per frame, NaN where unseen. The picture's ankles
     stay put on planted feet whatever the body does above them; the model's hip-centred world
-    ankles do not (they move as the hips go back).
+    ankles do not (they move as the hips go back). A frame's ankles are matched to the lift's usual
+    two ankle places whichever way round is nearer (the model swaps left and right now and then), and
+    a step must hold for STEP_HOLD_FRAMES frames (a landmark's one-frame jump is not a step).
     """
-    if not math.isfinite(height_px) or height_px <= 0:
+    if not math.isfinite(height_px) or height_px <= 0 or len(ankles_px) < 2:
         return False
-    moved = 0.0
-    for side in range(2):
-        track = ankles_px[:, side, :]
-        track = track[np.isfinite(track).all(axis=1)]
-        if len(track) >= 2:
-            moved = max(moved, float(np.max(np.linalg.norm(track - np.median(track, axis=0), axis=1))))
-    return moved > STEP_SHARE_OF_HEIGHT * height_px
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an ankle never seen: all-NaN medians
+        places = np.nanmedian(ankles_px, axis=0)  # (2, 2): each ankle's usual place
+    if not np.isfinite(places).all():
+        return False
+    direct = np.linalg.norm(ankles_px - places[None], axis=2)  # (frames, 2)
+    swapped = np.linalg.norm(ankles_px - places[None, ::-1], axis=2)
+    off = np.fmin(np.max(direct, axis=1), np.max(swapped, axis=1))  # NaN where an ankle is unseen
+    off = off[np.isfinite(off)]
+    if len(off) < STEP_HOLD_FRAMES:
+        return False
+    # The smallest of each run of STEP_HOLD_FRAMES: the distance the ankle held for that long.
+    held = np.lib.stride_tricks.sliding_window_view(off, STEP_HOLD_FRAMES).min(axis=1)
+    return float(held.max()) > STEP_SHARE_OF_HEIGHT * height_px
 
 
 def _kneeling(

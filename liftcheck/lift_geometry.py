@@ -783,9 +783,10 @@ def measure_point(
     depth_share = float(abs(np.dot(_unit(along_floor), _unit(_horizontal(CAMERA_DEPTH, up))))) if h_cm > 1e-6 else 0.0
     # A front view already says H is depth; elsewhere, say it when this grasp makes it so.
     if view_h.reliable and depth_share > H_MAX_DEPTH_SHARE:
-        h_flag = Reliability.combine(
-            h_flag, Reliability.uncertain(f"{depth_share:.0%} of H lies along the camera's depth at this grasp")
-        )
+        along_depth = Reliability.uncertain(f"{depth_share:.0%} of H lies along the camera's depth at this grasp")
+        h_flag = Reliability.combine(h_flag, along_depth)
+        # A is the direction of the same line on the floor: mostly depth, it is as unsure as H.
+        a_flag = Reliability.combine(a_flag, along_depth)
     v_cm = float(_along(reach_cm, up)) + floor.below_ankles_cm
     if v_cm < 0:
         if v_cm >= -V_BELOW_FLOOR_GAP_CM:

@@ -124,6 +124,9 @@ class TaskInputs:
     Without ``load_kg`` there is no lifting index (the limit, RWL, is still given); without
     ``stature_cm`` the scale comes from the pose, marked uncertain. ``lifting_min_per_15_min``
     (how many minutes of every 15 are spent lifting) applies the short-sample frequency rule.
+    ``lifts_per_min`` is the task's own rate, as the person who knows the task gives it: a
+    short video of a task shows how a lift is done better than how often (a gym clip of
+    back-to-back lifts would read as 18 lifts a minute); given, it is F, in place of the video's.
     """
 
     load_kg: float | None = None
@@ -131,6 +134,7 @@ class TaskInputs:
     coupling: Coupling = Coupling.FAIR
     duration: WorkDuration = WorkDuration.SHORT
     lifting_min_per_15_min: float | None = None
+    lifts_per_min: float | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "coupling", Coupling(self.coupling))
@@ -147,6 +151,12 @@ class TaskInputs:
             if not 50.0 <= self.stature_cm <= 250.0:
                 raise ValueError(f"stature_cm must be a height in cm (50–250) or None, got {self.stature_cm!r}")
             object.__setattr__(self, "stature_cm", float(self.stature_cm))
+        if self.lifts_per_min is not None:
+            _require_finite("lifts_per_min", self.lifts_per_min, "lifts a minute (more than 0, at most 20) or None")
+            if not 0.0 < self.lifts_per_min <= 20.0:  # Table 5 ends at 15 a minute; beyond it FM is 0 anyway
+                expected = "lifts a minute (more than 0, at most 20) or None"
+                raise ValueError(f"lifts_per_min must be {expected}, got {self.lifts_per_min!r}")
+            object.__setattr__(self, "lifts_per_min", float(self.lifts_per_min))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -155,6 +165,7 @@ class TaskInputs:
             "coupling": self.coupling.value,
             "duration": self.duration.value,
             "lifting_min_per_15_min": self.lifting_min_per_15_min,
+            "lifts_per_min": self.lifts_per_min,
         }
 
     @classmethod
@@ -169,6 +180,7 @@ class TaskInputs:
             coupling=Coupling(data.get("coupling") or Coupling.FAIR.value),
             duration=WorkDuration(data.get("duration") or WorkDuration.SHORT.value),
             lifting_min_per_15_min=number("lifting_min_per_15_min"),
+            lifts_per_min=number("lifts_per_min"),
         )
 
 

@@ -145,3 +145,66 @@ class Hud:
         head = f"Lift {self.last_lift_index}" if self.last_lift_index is not None else "Last lift"
         style = f": {self.last_lift_style}" if self.last_lift_style else ""
         return f"{head}{style} — {self.last_verdict}"
+
+
+# -- the lifting equation in words (the CLI, the app and the printable report say it the same way)
+
+
+def _number(data: object, key: str) -> float | None:
+    value = data.get(key) if isinstance(data, dict) else None
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def niosh_verdict(result: dict[str, object]) -> str:
+    """One lift's (or the task's) lifting equation in one line: its index and limit, or why it has none.
+
+    ``result`` is a lift's ``niosh`` dict (``NioshResult.to_dict``, or a not-assessed reason) or the
+    summary's. A limit of 0 kg means the pace is beyond what the equation's frequency table allows:
+    said in words, not as an index of infinity.
+    """
+    if not result:
+        return ""
+    li = _number(result, "li") if "li" in result else _number(result, "task_li")
+    rwl = _number(result, "rwl_kg")
+    task = result.get("task")
+    load = _number(task, "load_kg") if isinstance(task, dict) else _number(result, "load_kg")
+    if result.get("applicable") is False or ("origin" not in result and "task_li" not in result):
+        reason = str(result.get("reason") or "not measured")
+        return f"outside the lifting equation: {reason}"
+    band = str(result.get("band") or "")
+    if li is not None and rwl is not None:
+        return f"lifting index {li:.2f} ({band}): recommended limit {rwl:.1f} kg, the load {load or 0:.1f} kg"
+    if rwl is not None and rwl <= 0.0:
+        frequency = task.get("frequency") if isinstance(task, dict) else None
+        f = _number(frequency, "lifts_per_min")
+        pace = f"{f:.1f} lifts a minute" if f is not None else "this pace"
+        return (
+            f"recommended limit 0 kg: at {pace} the lifting equation allows no load "
+            "(a short clip of back-to-back lifts is not a working pace: give the task's own rate)"
+        )
+    if rwl is not None:
+        return f"recommended limit {rwl:.1f} kg (give the load for a lifting index)"
+    return ""
+
+
+def niosh_inputs(result: dict[str, object]) -> str:
+    """A lift's measured inputs at the grasp: "H 23 cm, V 25 cm, D 55 cm, A 34°, F 1.0/min", uncertain ones marked."""
+    task = result.get("task")
+    if not isinstance(task, dict) or not isinstance(task.get("origin"), dict):
+        return ""
+    origin = task["origin"]
+    given = task.get("frequency")
+    frequency: dict[str, object] = given if isinstance(given, dict) else {}
+
+    def flag(reliability: object) -> str:
+        return "?" if isinstance(reliability, dict) and reliability.get("reliable") is False else ""
+
+    parts = [
+        f"H {_number(origin, 'h_cm') or 0:.0f} cm{flag(origin.get('h_reliability'))}",
+        f"V {_number(origin, 'v_cm') or 0:.0f} cm{flag(origin.get('v_reliability'))}",
+        f"D {_number(result, 'd_cm') or 0:.0f} cm",
+        f"A {_number(origin, 'a_deg') or 0:.0f}°{flag(origin.get('a_reliability'))}",
+        f"F {_number(frequency, 'lifts_per_min') or 0:.1f}/min{flag(frequency.get('reliability'))}",
+    ]
+    text = ", ".join(parts)
+    return text + (" (? uncertain)" if "?" in text else "")

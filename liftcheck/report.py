@@ -987,12 +987,14 @@ def count_gaps(angles: Sequence[Angles]) -> dict[str, int]:
 
 
 def gap_warning(gaps: Mapping[str, int], frames_with_person: int) -> str:
-    """One sentence on what could not be measured and why; "" when everything was."""
+    """One sentence on what could not be measured and why; "" when everything (or all but under 1%) was."""
     if not gaps or frames_with_person <= 0:
         return ""
     parts = []
     for name, n in gaps.items():
         share = 100.0 * n / frames_with_person
+        if share < 1.0:
+            continue  # a frame here and there: the report's gaps keep the count, the warning is for what matters
         if name == TWIST_CUES_DISAGREE:
             parts.append(f"twist in {share:.0f}% (its two cues, depth and foreshortening, disagreed)")
         elif name != "knee_flexion_left_deg" and name != "knee_flexion_right_deg":
@@ -1052,7 +1054,8 @@ def build_report(
         settings=dict(settings),
         lifts=tuple(lifts),
         twist_events=tuple(find_twist_events(angles, lifts, config, uncertainty)),
-        lifts_per_minute=per_minute,
+        # A pace is given only where it is judged: over at least a minute of video.
+        lifts_per_minute=per_minute if duration_s >= config.frequency_min_session_s else math.nan,
         session_findings=(freq,) if freq else (),
         view=view,
         timeline=timeline,

@@ -3,6 +3,8 @@ the manifest, and the team report."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import shutil
@@ -117,6 +119,37 @@ def test_a_dying_worker_fails_its_video_only_and_the_batch_resumes_it(
     monkeypatch.delenv(TEST_EXIT_ENV)
     again = run_batch([clips], tmp_path, SETTINGS)
     assert (again.analysed, again.skipped, again.failed) == (1, 2, ())
+
+
+def test_the_manifest_goes_into_the_analysis_as_analyze_takes_it(clips: Path, tmp_path: Path) -> None:
+    """A manifest row's person, task, load, height and pace give the batch's report the lifting index of
+    `liftcheck analyze` with the same flags; a row changed since is analysed again, the other videos are not."""
+    name = "deadlift_oblique_01.mp4"
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text(f"file,person,task,load_kg,height_cm,lifts_per_min\n{name},Anna,crates,12,170,1.5\n")
+    out = tmp_path / "out"
+    summary = run_batch([clips], out, SETTINGS, manifest=manifest)
+    assert summary.analysed == 3 and summary.failed == ()
+    flags = ["--person", "Anna", "--task", "crates", "--load-kg", "12", "--height-cm", "170", "--lifts-per-min", "1.5"]
+    target = tmp_path / "analyze.json"
+    assert main(["analyze", str(clips / name), "--model", "lite", "--json", str(target), "--quiet", *flags]) == 0
+    analyzed = json.loads(target.read_text())
+    batch = _batch_reports(out)[name]
+    assert _stable(batch) == _stable(analyzed)
+    assert batch["session"]["person"] == "Anna" and batch["task_inputs"]["lifts_per_min"] == 1.5
+    lis = [lift["niosh"].get("li") for lift in batch["lifts"]]
+    assert lis and all(li is not None and li > 0 for li in lis), lis
+    assert batch["summary"]["niosh"]["task_li"] == pytest.approx(max(lis), abs=0.005)
+    # The team report's line per lift carries the index.
+    team = [r for r in csv.DictReader(io.StringIO((out / "team.csv").read_text())) if r["file"].endswith(name)]
+    assert [float(r["niosh_li"]) for r in team] == pytest.approx(lis, abs=0.01)
+    assert {r["person"] for r in team} == {"Anna"} and {r["lifts_per_min"] for r in team} == {"1.5"}
+
+    manifest.write_text(f"file,person,task,load_kg,height_cm,lifts_per_min\n{name},Anna,crates,20,170,1.5\n")
+    again = run_batch([clips], out, SETTINGS, manifest=manifest)
+    assert (again.analysed, again.skipped) == (1, 2)
+    heavier = _batch_reports(out)[name]
+    assert heavier["summary"]["niosh"]["task_li"] > batch["summary"]["niosh"]["task_li"]
 
 
 def test_the_same_batch_on_a_local_ray(clips: Path, tmp_path: Path, analyzed: dict[str, dict[str, object]]) -> None:

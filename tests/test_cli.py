@@ -46,6 +46,31 @@ def test_analyze_writes_table_json_and_csv(samples_dir: Path, model_dir: Path, t
     assert report["summary"]["lift_count"] == len(rows) == 1
     assert rows[0]["style"] == report["lifts"][0]["style"] == "stoop"
     assert "W0000" not in out.stderr  # MediaPipe's native chatter is silenced
+    heads = next(line for line in out.stdout.splitlines() if line.strip().startswith("lift") and "verdict" in line)
+    assert "start s" in heads and "trunk°" in heads and "knee°" in heads  # units in the column heads
+    # A 10-second clip gives no pace: a rate over so short a time would mislead.
+    assert "lifts per minute" not in out.stdout and report["summary"]["lifts_per_minute"] is None
+
+
+def test_analyze_takes_the_session_and_gives_the_lifting_index(samples_dir: Path, model_dir: Path) -> None:
+    """With a person, task, load, height and the task's pace, the table names the session and gives each lift its
+    lifting index with the inputs it rests on; bad values are usage errors naming the range."""
+    out = _run(
+        "analyze",
+        str(samples_dir / "everyday_floor_pickup_stoop_side_01.mp4"),
+        *("--model", "lite", "--quiet", "--person", "Bo [x](http://e.x)", "--task", "boxes"),
+        *("--load-kg", "10", "--height-cm", "180", "--coupling", "good", "--lifts-per-min", "2"),
+    )
+    assert out.returncode == 0, out.stderr
+    assert "Bo [x](http://e.x) · boxes · " in out.stdout  # as given, as text
+    lines = out.stdout.splitlines()
+    lift = next(line for line in lines if line.strip().startswith("lift 1:"))
+    assert re.search(r"lifting index \d+\.\d\d \((acceptable|increased|high)\)", lift), lift
+    inputs = lines[lines.index(lift) + 1]
+    assert re.search(r"H \d+ cm\??, V \d+ cm\??, D \d+ cm, A \d+°\??, F 2\.0/min", inputs), inputs
+    assert "the task (its hardest lift, lift 1)" in out.stdout
+    bad = _run("analyze", str(samples_dir / "everyday_floor_pickup_stoop_side_01.mp4"), "--height-cm", "1.8")
+    assert bad.returncode == 2 and "out of range for a height in cm (100 to 250)" in bad.stderr
 
 
 def test_bad_input_exits_non_zero_with_a_message(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]

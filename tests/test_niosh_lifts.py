@@ -141,3 +141,49 @@ def test_the_report_carries_the_lifting_index_per_lift_and_for_the_task() -> Non
     )  # fmt: skip
     rows = [row["niosh"] for row in report.to_dict()["lifts"]]
     assert all(row.get("li") is None for row in rows) and any(row.get("rwl_kg") for row in rows)
+
+
+def test_a_rate_given_for_the_task_is_f_in_place_of_the_clips_own() -> None:
+    """Three lifts in 14 s read as a pace beyond Table 5 (no load recommended); the task's own rate, given, is F,
+    reliable, and the limit rises to what that rate allows."""
+    clip, engine, _ = _measured(60.0, seed=2)
+    duration = clip.frames[-1].t_s
+    from_clip = engine.lifting_indices(TaskInputs(load_kg=12.0, stature_cm=175.0), duration)
+    given = engine.lifting_indices(TaskInputs(load_kg=12.0, stature_cm=175.0, lifts_per_min=1.0), duration)
+    assert from_clip.keys() == given.keys()
+    for index, result in given.items():
+        if isinstance(result, str):
+            continue
+        clip_result = from_clip[index]
+        assert not isinstance(clip_result, str)
+        assert clip_result.task.frequency.lifts_per_min > 10 and not clip_result.task.frequency.reliability.reliable
+        assert result.task.frequency.lifts_per_min == 1.0 and result.task.frequency.reliability.reliable
+        assert "as given" in result.task.frequency.note
+        assert result.rwl_kg > clip_result.rwl_kg and result.li is not None
+    with pytest.raises(ValueError, match="lifts_per_min"):
+        TaskInputs(lifts_per_min=0.0)
+    assert TaskInputs.from_dict(TaskInputs(lifts_per_min=2.5).to_dict()).lifts_per_min == 2.5
+
+
+def test_a_step_is_an_ankle_moving_and_staying_not_a_swap_or_a_one_frame_jump() -> None:
+    """In the picture (standing height 400 px): planted ankles with a few pixels of jitter, a one-frame jump of the
+    landmark and left and right swapped for a while are no step; a foot set down 60 px away for the rest of the lift
+    is (it is outside the lifting equation)."""
+    from liftcheck.engine import _stepped
+
+    rng = np.random.default_rng(0)
+    planted = np.array([[300.0, 700.0], [380.0, 700.0]])
+    ankles = planted[None] + rng.normal(0.0, 2.0, (60, 2, 2))
+    assert not _stepped(ankles, 400.0)
+    jump = ankles.copy()
+    jump[20, 0] += (90.0, -40.0)
+    assert not _stepped(jump, 400.0)
+    swapped = ankles.copy()
+    swapped[10:30] = swapped[10:30, ::-1]
+    assert not _stepped(swapped, 400.0)
+    unseen = ankles.copy()
+    unseen[:, 1] = np.nan
+    assert not _stepped(unseen, 400.0)
+    step = ankles.copy()
+    step[35:, 1] += (60.0, 0.0)
+    assert _stepped(step, 400.0)

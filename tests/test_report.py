@@ -102,3 +102,12 @@ def test_empty_session_says_what_to_do() -> None:
     report = build_report("empty.mp4", [], [], duration_s=3.0, settings={})
     assert "No lifts found" in report.headline()
     assert report.to_dict()["summary"]["lift_count"] == 0
+
+
+def test_the_gap_warning_names_what_was_left_out_and_skips_a_stray_frame() -> None:
+    from liftcheck.report import TWIST_CUES_DISAGREE, gap_warning
+
+    assert gap_warning({"trunk_flexion_deg": 2}, 1000) == ""  # 0.2%: a stray frame, kept in the report's gaps only
+    text = gap_warning({"trunk_flexion_deg": 50, TWIST_CUES_DISAGREE: 2, "knee_flexion_left_deg": 300}, 1000)
+    assert "trunk flexion in 5%" in text and "twist" not in text and "left knee" not in text
+    assert gap_warning({}, 1000) == "" and gap_warning({"trunk_flexion_deg": 5}, 0) == ""

@@ -10,7 +10,9 @@ doing what, and the inputs of the NIOSH lifting equation the pose cannot see:
 that is unique among the videos found. Every other column may be left empty. ``coupling`` is
 good, fair or poor (NIOSH Applications Manual, Table 6); ``duration`` is the work-duration band
 of NIOSH Table 5: short (up to 1 hour), moderate (1 to 2 hours) or long (2 to 8 hours), also
-written ``<=1h``, ``1-2h``, ``2-8h``. Each problem is reported with its row (the header is row 1)
+written ``<=1h``, ``1-2h``, ``2-8h``. ``lifts_per_min`` is the task's own pace, used for the
+equation's frequency in place of the video's (a short clip shows how a lift is done, not how
+often). Each problem is reported with its row (the header is row 1)
 and column.
 """
 
@@ -26,7 +28,7 @@ from pathlib import Path
 # The video file types `liftcheck analyze` takes (its help lists them), matched case-insensitively.
 VIDEO_SUFFIXES = (".mp4", ".mov", ".avi", ".webm", ".mkv")
 
-MANIFEST_COLUMNS = ("file", "person", "task", "load_kg", "height_cm", "coupling", "duration")
+MANIFEST_COLUMNS = ("file", "person", "task", "load_kg", "height_cm", "coupling", "duration", "lifts_per_min")
 COUPLINGS = ("good", "fair", "poor")
 DURATIONS = {
     "short": "short",
@@ -42,6 +44,8 @@ DURATIONS = {
 LOAD_RANGE_KG = (0.1, 200.0)
 # Heights: adults from the 1st to beyond the 99th percentile of stature (ISO 7250 surveys: about 145-195 cm).
 HEIGHT_RANGE_CM = (100.0, 250.0)
+# The task's pace: Table 5 ends at 15 lifts a minute (its limit is 0 kg beyond).
+RATE_RANGE_PER_MIN = (0.01, 20.0)
 
 
 class InputError(ValueError):
@@ -94,6 +98,7 @@ class ManifestRow:
     height_cm: float | None = None
     coupling: str | None = None  # good / fair / poor
     duration: str | None = None  # short / moderate / long
+    lifts_per_min: float | None = None  # the task's pace, as the person who knows it gives it
 
     def as_record(self) -> dict[str, object]:
         """The row as the batch keeps it with the video's results."""
@@ -142,6 +147,9 @@ def _parse_row(number: int, cells: dict[str, str], source: str) -> ManifestRow:
         height_cm=_number(cells.get("height_cm", ""), where("height_cm"), "a stature in centimetres", *HEIGHT_RANGE_CM),
         coupling=coupling,
         duration=duration,
+        lifts_per_min=_number(
+            cells.get("lifts_per_min", ""), where("lifts_per_min"), "lifts a minute", *RATE_RANGE_PER_MIN
+        ),
     )
 
 

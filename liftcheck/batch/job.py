@@ -40,7 +40,7 @@ class VideoJob:
     annotated: bool
     out_dir: str | None
     # The video's manifest row as ``ManifestRow.inputs`` gives it (person, task, load_kg, height_cm,
-    # coupling, duration): the session's names and the lifting equation's inputs. Empty: none.
+    # coupling, duration, lifts_per_min): the session's names and the lifting equation's inputs. Empty: none.
     inputs: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -49,7 +49,7 @@ def given_of(inputs: Mapping[str, Any]) -> Given:
     from liftcheck.frames import Given
     from liftcheck.niosh import Coupling, TaskInputs, WorkDuration
 
-    equation = {k: inputs.get(k) for k in ("load_kg", "height_cm", "coupling", "duration")}
+    equation = {k: inputs.get(k) for k in ("load_kg", "height_cm", "coupling", "duration", "lifts_per_min")}
     task_inputs = None
     if any(v is not None for v in equation.values()):
         task_inputs = TaskInputs(
@@ -57,6 +57,7 @@ def given_of(inputs: Mapping[str, Any]) -> Given:
             stature_cm=equation["height_cm"],
             coupling=Coupling(equation["coupling"] or Coupling.FAIR.value),
             duration=WorkDuration(equation["duration"] or WorkDuration.SHORT.value),
+            lifts_per_min=equation["lifts_per_min"],
         )
     return Given(person=str(inputs.get("person") or ""), task=str(inputs.get("task") or ""), task_inputs=task_inputs)
 

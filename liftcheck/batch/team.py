@@ -43,7 +43,8 @@ TEAM_CSS = """
 """
 
 CSV_COLUMNS = (
-    *("file", "person", "task", "load_kg", "height_cm", "coupling", "duration", "lift", "start_s", "bottom_s"),
+    *("file", "person", "task", "load_kg", "height_cm", "coupling", "duration", "lifts_per_min", "lift", "start_s"),
+    "bottom_s",
     *("end_s", "style", "verdict", "peak_trunk_flexion_deg", "knee_flexion_at_bottom_deg", "peak_twist_deg"),
     *("peak_side_bend_deg", "main_fault", "niosh_li", "niosh_rwl_kg", "niosh_band", "report"),
 )
@@ -324,7 +325,10 @@ def team_csv(videos: Sequence[TeamVideo]) -> str:
         manifest = video.record.manifest or {}
         base: dict[str, object] = {
             "file": video.record.files[0] if video.record.files else video.record.name,
-            **{k: manifest.get(k) for k in ("person", "task", "load_kg", "height_cm", "coupling", "duration")},
+            **{
+                k: manifest.get(k)
+                for k in ("person", "task", "load_kg", "height_cm", "coupling", "duration", "lifts_per_min")
+            },
             "report": video.record.outputs.html,
         }
         lifts = video.lifts()
