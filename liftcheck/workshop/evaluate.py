@@ -16,6 +16,11 @@ and scores it as ``shared/videos/README.md`` says:
   vertical, the knee's interior angle), the matched lift's trunk and knee flexion at the
   bottom are compared with the middle of the labelled range, when the lift's view can
   judge the measure: the absolute error per clip and, over all lifts, its median.
+
+It also prints the lifting equation's inputs per lift (H, V, D and A at the grasp, F, and the
+recommended weight limit, RWL), measured with an assumed stature of 175 cm, so a person can
+check them against the video; the gym clips' back-to-back lifts make F a pace the equation gives
+no load for (RWL 0), so the RWL before F is printed too.
 """
 
 from __future__ import annotations
@@ -31,13 +36,59 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from liftcheck.config import DEFAULT_CONFIG
+from liftcheck.frames import Given
 from liftcheck.kinematics import Measure
+from liftcheck.niosh import NioshResult, TaskInputs
 from liftcheck.pipeline import analyze_video
 from liftcheck.report import Report, TwistEvent
 from liftcheck.workshop.samples import LABELS_FILE, samples_dir
 
 TOLERANCE_S = 0.3
 TWIST_LABEL_MIN_DEG = 30.0
+# The clips' people are unknown: the lifting equation's scale takes this stature (an adult's, about the
+# middle of ISO 7250's surveys). Its inputs scale with it: 10 cm of stature moves H and V by about 6%.
+ASSUMED_STATURE_CM = 175.0
+
+
+@dataclass(frozen=True)
+class NioshRow:
+    """One lift's lifting equation inputs and limit, as measured (``?`` marks an uncertain input)."""
+
+    lift: int
+    applicable: bool
+    reason: str
+    h_cm: float
+    v_cm: float
+    d_cm: float
+    a_deg: float
+    f_per_min: float
+    rwl_kg: float
+    rwl_before_f_kg: float  # the limit without the frequency multiplier
+    uncertain: str  # the letters of the uncertain inputs, e.g. "HF"
+
+    @classmethod
+    def of(cls, lift: int, result: NioshResult) -> NioshRow:
+        origin, m = result.task.origin, result.origin.multipliers
+        flags = {
+            "H": origin.h_reliability,
+            "V": origin.v_reliability,
+            "A": origin.a_reliability,
+            "F": result.task.frequency.reliability,
+        }
+        before_f = result.origin.rwl_kg / m.fm if m.fm > 0 else 23.0 * m.hm * m.vm * m.dm * m.am * m.cm
+        return cls(
+            lift=lift,
+            applicable=result.applicable,
+            reason=result.reason,
+            h_cm=round(origin.h_cm, 1),
+            v_cm=round(origin.v_cm, 1),
+            d_cm=round(result.d_cm, 1),
+            a_deg=round(origin.a_deg, 1),
+            f_per_min=round(result.task.frequency.lifts_per_min, 2),
+            rwl_kg=round(result.origin.rwl_kg, 1),
+            rwl_before_f_kg=round(before_f, 1),
+            uncertain="".join(k for k, flag in flags.items() if not flag.reliable),
+        )
 
 
 @dataclass(frozen=True)
@@ -71,6 +122,9 @@ class ClipScore:
     twists_found_uncertain: int = 0
     # The complete lifts' verdicts, counted ("good", "caution", "poor", "not judged").
     verdicts: dict[str, int] = field(default_factory=dict)
+    # The lifting equation per lift the equation could measure, at ASSUMED_STATURE_CM.
+    niosh: tuple[NioshRow, ...] = ()
+    niosh_not_measured: tuple[tuple[int, str], ...] = ()  # (lift, why)
 
     @property
     def count_ok(self) -> bool:
@@ -184,6 +238,8 @@ def score_clip(label: dict, report: Report, seconds: float = 0.0) -> ClipScore:
         knee_errors_deg=tuple(round(e, 1) for e in knee_errors),
         twists_found_uncertain=sum(1 for t in big if any(overlaps(e, t) for e in uncertain)),
         verdicts={k: n for k, n in report.verdict_counts.items() if n},
+        niosh=tuple(NioshRow.of(i, r) for i, r in sorted(report.niosh.items()) if isinstance(r, NioshResult)),
+        niosh_not_measured=tuple((i, r) for i, r in sorted(report.niosh.items()) if isinstance(r, str)),
     )
 
 
@@ -201,7 +257,13 @@ def evaluate_dir(
         if only and label["file"] not in only:
             continue
         start = time.perf_counter()
-        report = analyze_video(directory / label["file"], model=model, max_fps=max_fps, thumbnails=False)
+        report = analyze_video(
+            directory / label["file"],
+            model=model,
+            max_fps=max_fps,
+            thumbnails=False,
+            given=Given(task_inputs=TaskInputs(stature_cm=ASSUMED_STATURE_CM)),
+        )
         score = score_clip(label, report, time.perf_counter() - start)
         scores.append(score)
         if echo:
@@ -276,6 +338,27 @@ def summary_lines(scores: list[ClipScore]) -> list[str]:
     return lines
 
 
+def niosh_lines(scores: list[ClipScore]) -> list[str]:
+    """The lifting equation's inputs per lift, a line each, to check against the videos."""
+    lines = [
+        f"lifting equation at the grasp per lift (stature taken as {ASSUMED_STATURE_CM:.0f} cm; ? = uncertain):",
+        f"  {'clip':44s} {'lift':>4s} {'H cm':>5s} {'V cm':>5s} {'D cm':>5s} {'A deg':>5s} {'F/min':>6s} "
+        f"{'RWL kg':>6s} {'w/o F':>6s}  note",
+    ]
+    for s in scores:
+        for r in s.niosh:
+            mark = {letter: "?" if letter in r.uncertain else " " for letter in "HVAF"}
+            note = "" if r.applicable else f"not applicable: {r.reason}"
+            lines.append(
+                f"  {s.clip[:44]:44s} {r.lift:>4d} {r.h_cm:>4.0f}{mark['H']} {r.v_cm:>4.0f}{mark['V']} "
+                f"{r.d_cm:>5.0f} {r.a_deg:>4.0f}{mark['A']} {r.f_per_min:>5.1f}{mark['F']} {r.rwl_kg:>6.1f} "
+                f"{r.rwl_before_f_kg:>6.1f}  {note}"
+            )
+        for lift, why in s.niosh_not_measured:
+            lines.append(f"  {s.clip[:44]:44s} {lift:>4d}  not measured: {why}")
+    return lines
+
+
 def default_dir() -> Path | None:
     return samples_dir(containing=LABELS_FILE)
 
@@ -299,6 +382,9 @@ def main(argv: list[str] | None = None) -> int:
     scores = evaluate_dir(directory, model=args.model, max_fps=args.max_fps or None, only=args.only, echo=True)
     print("-" * len(HEADER))
     for line in summary_lines(scores):
+        print(line)
+    print()
+    for line in niosh_lines(scores):
         print(line)
     if args.json:
         args.json.write_text(json.dumps([asdict(s) for s in scores], indent=2))
