@@ -20,7 +20,7 @@ import numpy as np
 
 from liftcheck.config import DEFAULT_CONFIG, Config
 from liftcheck.frames import FrameAnalysis, Given
-from liftcheck.kinematics import Angles, framing_advice
+from liftcheck.kinematics import Angles, Neutral, framing_advice
 from liftcheck.landmarks import Estimator, PoseFrame
 from liftcheck.presentation import Hud
 from liftcheck.report import Report
@@ -210,6 +210,18 @@ class LiveSession:
             framing = framing_advice(result.pose, result.angles)
         return LiveFrame(result.pose, result.angles, self.analysis.hud(framing), result.lift, framing)
 
+    def calibrate(self) -> None:
+        """Record the person's neutral posture afresh from their next still standing (the Live page's Calibrate).
+
+        It replaces the one given from History; until it is recorded, the trunk is measured as before.
+        """
+        self.analysis.engine.kinematics.calibrate()
+
+    @property
+    def neutral(self) -> Neutral | None:
+        """The neutral posture the angles are measured from: given, recorded, or None (not yet)."""
+        return self.analysis.engine.kinematics.neutral
+
     def annotate(self, rgb: np.ndarray, t_s: float) -> tuple[np.ndarray, LiveFrame | None]:
         """``process`` and draw the overlay on a copy of the frame."""
         from liftcheck import draw
@@ -269,6 +281,7 @@ class LiveProcessor:
         self._last_out: object | None = None
         self._stopped = False
         self._clock_t0: float | None = None
+        self._calibrate = threading.Event()
 
     # -- what became of the camera's frames
 
@@ -332,6 +345,9 @@ class LiveProcessor:
             return self._last_out if self._last_out is not None else frame
         try:
             started = time.perf_counter()
+            if self._calibrate.is_set():  # asked from the page's thread; done here, between two frames
+                self._calibrate.clear()
+                self.session.calibrate()
             rgb, _ = av_frame_to_rgb(frame)
             annotated, live = self.session.annotate(rgb, t_s)
             if live is None:  # a repeat of the last frame's time: the view keeps the last annotated frame
@@ -357,6 +373,14 @@ class LiveProcessor:
             return frame
         finally:
             self._busy.release()
+
+    def calibrate(self) -> None:
+        """Ask for the neutral posture to be recorded afresh (from any thread: done before the next frame)."""
+        self._calibrate.set()
+
+    def neutral(self) -> Neutral | None:
+        """The neutral posture in use (None while it is being recorded)."""
+        return None if self._calibrate.is_set() else self.session.neutral
 
     def stop(self) -> Report:
         """Stop taking frames (waiting for the one in progress) and return the session's report."""
