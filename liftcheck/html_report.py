@@ -30,6 +30,7 @@ from liftcheck.presentation import (
     VERDICT_MARK,
     VERDICTS,
     citation,
+    niosh_verdict,
 )
 from liftcheck.report import COLUMN, ArticleRef, Column, FindingRow, LiftRow, ReportView, as_view
 
@@ -429,6 +430,9 @@ def _niosh_block(row: LiftRow) -> str:
             f"— recommended weight limit {_with_unit(rwl, 'kg', 1)} "
             f"for a load of {_with_unit(task.get('load_kg'), 'kg', 1)}.</p>"
         )
+    elif isinstance(rwl, (int, float)) and rwl <= 0:
+        words = _e(niosh_verdict(n))
+        out.append(f'<p><strong>Lifting index:</strong> <span class="badge poor">high</span> {words}.</p>')
     else:
         out.append(
             f"<p><strong>Recommended weight limit {_with_unit(rwl, 'kg', 1)}</strong> (no load given: no index).</p>"
@@ -467,6 +471,8 @@ def _niosh_summary(view: ReportView) -> str:
         given.append(f"height {inputs['stature_cm']:.0f} cm")
     given.append(f"coupling {inputs.get('coupling', 'fair')}")
     given.append(f"lifting {_DURATION.get(str(inputs.get('duration')), inputs.get('duration'))}")
+    if inputs.get("lifts_per_min"):
+        given.append(f"{inputs['lifts_per_min']:g} lifts a minute")
     out = ['<section aria-labelledby="niosh-h"><h2 id="niosh-h">Lifting index (NIOSH)</h2>']
     out.append(
         f'<p class="small">Revised NIOSH lifting equation (Waters et al. 1993). Inputs: {_e(", ".join(given))}.</p>'
@@ -476,6 +482,13 @@ def _niosh_summary(view: ReportView) -> str:
         out.append(
             f'<p class="headline">Task lifting index {n.task_li:.2f} <span class="badge {cls}">{_e(n.band)}</span> '
             f"(lift {n.worst_lift}, limit {_with_unit(n.rwl_kg, 'kg', 1)})</p>"
+        )
+        if n.change:
+            out.append(f"<p>{_e(n.change)}</p>")
+    elif n.rwl_kg is not None and n.rwl_kg <= 0 and n.load_kg is not None:
+        out.append(
+            f'<p class="headline">Task lifting index <span class="badge poor">high</span> (lift {n.worst_lift}): '
+            "no load is recommended at this pace</p>"
         )
         if n.change:
             out.append(f"<p>{_e(n.change)}</p>")

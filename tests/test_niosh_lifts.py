@@ -187,3 +187,30 @@ def test_a_step_is_an_ankle_moving_and_staying_not_a_swap_or_a_one_frame_jump() 
     step = ankles.copy()
     step[35:, 1] += (60.0, 0.0)
     assert _stepped(step, 400.0)
+
+
+def test_the_printable_report_says_a_pace_beyond_the_table_in_words() -> None:
+    """With a load given, a limit of 0 kg (three lifts in 14 s, all day) reads "no load is recommended at this
+    pace", never "no load given"; with the task's own pace the page gives the task's index; the CLI's words agree."""
+    from liftcheck.html_report import render_html
+    from liftcheck.presentation import niosh_verdict
+
+    clip, engine, _ = _measured(60.0, seed=2)
+    duration = clip.frames[-1].t_s
+    pages = {}
+    for name, inputs in (
+        ("clip pace", TaskInputs(load_kg=12.0, stature_cm=175.0, duration="long")),  # 11.8 a minute for 8 h: FM 0
+        ("given pace", TaskInputs(load_kg=12.0, stature_cm=175.0, lifts_per_min=1.0)),
+    ):
+        report = build_report(
+            "synthetic", engine.angles, engine.lifts, duration_s=duration, settings={},
+            niosh=engine.lifting_indices(inputs, duration), task_inputs=inputs,
+        )  # fmt: skip
+        data = report.to_dict()
+        pages[name] = (render_html(data, {}), data)
+    page, data = pages["clip pace"]
+    assert "no load is recommended at this pace" in page and "no load given" not in page
+    assert all("0 kg" in niosh_verdict(lift["niosh"]) for lift in data["lifts"] if lift["niosh"].get("applicable"))
+    page, data = pages["given pace"]
+    li = data["summary"]["niosh"]["task_li"]
+    assert li is not None and f"Task lifting index {li:.2f}" in page and "1 lifts a minute" in page
