@@ -8,8 +8,8 @@ one function and one entry. Thresholds come from ``config.RuleConfig``.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 import numpy as np
@@ -113,6 +113,9 @@ class LiftMeasures:
     # left out, both come from the view and the default table (``config.UncertaintyConfig``).
     uncertainty: Mapping[Measure, float] | None = None
     judged: frozenset[Measure] | None = None
+    # The session's typical value of each graded measure before this lift (``typical_values``), by rule
+    # id: a value near a limit and within the measurement's error of it is graded as it is graded.
+    typical: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.uncertainty is None:
@@ -260,6 +263,54 @@ _VIEW_NOTE = {
 }
 
 
+# The measure each graded rule reads from ``LiftMeasures``: what ``typical_values`` takes the median of.
+GRADED_MEASURE = {
+    "trunk_flexion": "peak_trunk_flexion_deg",
+    "trunk_twist": "peak_twist_deg",
+    "side_bend": "peak_side_bend_deg",
+    "sudden_movement": "peak_trunk_speed_deg_s",
+}
+# Earlier lifts needed before the session has a typical value.
+TYPICAL_MIN_LIFTS = 2
+
+
+def typical_values(earlier: Sequence[LiftMeasures], view: View) -> dict[str, float]:
+    """Each graded measure's median over the ``earlier`` complete lifts filmed in ``view`` (with enough of them).
+
+    Only earlier lifts count, so a lift's verdict is known when it ends (Live shows it then) and a
+    file gives the same verdicts as the camera.
+    """
+    same = [m for m in earlier if m.view is view and not m.cut_off]
+    if len(same) < TYPICAL_MIN_LIFTS:
+        return {}
+    out = {}
+    for rule_id, name in GRADED_MEASURE.items():
+        values = [float(getattr(m, name)) for m in same if math.isfinite(getattr(m, name))]
+        if len(values) >= TYPICAL_MIN_LIFTS:
+            out[rule_id] = float(np.median(values))
+    return out
+
+
+def _grade(value: float, warn: float, severe: float, u: float) -> tuple[Severity, float] | None:
+    """(severity, the threshold it is against) for a value with error ± u; None below warn − u."""
+    if not math.isfinite(value) or value < warn - u:
+        return None
+    if value < warn + u:
+        return Severity.NEAR, warn
+    if value < severe + u:
+        return Severity.CAUTION, (severe if value >= severe - u else warn)
+    return Severity.POOR, severe
+
+
+def _grading_value(m: LiftMeasures, rule_id: str, value: float, u: float, warn: float, severe: float) -> float:
+    """The value a lift is graded on: its own, or near a limit the session's typical one within u of it."""
+    typical = m.typical.get(rule_id, math.nan)
+    near = math.isfinite(value) and (abs(value - warn) < u or abs(value - severe) < u)
+    if near and math.isfinite(typical) and abs(value - typical) <= u:
+        return typical
+    return value
+
+
 def _graded(
     *,
     rule_id: str,
@@ -280,18 +331,17 @@ def _graded(
     within u of warn "near the limit" (shown, not graded); up to severe + u caution (near the poor
     limit within u of severe); past severe + u poor. So a value that differs from another by less
     than the measurement's own error never flips the verdict on its own. A measure the view cannot
-    judge is INFO whatever its value.
+    judge is INFO whatever its value. Near a limit, a value within u of the session's typical value
+    (``LiftMeasures.typical``) is graded as that is: the same movement, as far as the camera can tell,
+    gets the same verdict, whichever side of the limit this repetition's reading fell.
     """
     u = measures.uncertainty_of(measure) if uncertainty is None else uncertainty
     u = u if math.isfinite(u) else 0.0
-    if not math.isfinite(value) or value < warn - u:
+    grade = _grade(_grading_value(measures, rule_id, value, u, warn, severe), warn, severe, u)
+    if grade is None:
         return None
-    if value < warn + u:
-        severity, threshold, near = Severity.NEAR, warn, True
-    elif value < severe + u:
-        severity, threshold, near = Severity.CAUTION, (severe if value >= severe - u else warn), value >= severe - u
-    else:
-        severity, threshold, near = Severity.POOR, severe, False
+    severity, threshold = grade
+    near = math.isfinite(value) and (abs(value - warn) < u or abs(value - severe) < u)
     cue = CUES[cue_key]
     reliable = measures.reliable(measure)
     return Finding(
@@ -345,8 +395,10 @@ def rule_trunk_flexion(m: LiftMeasures, c: RuleConfig) -> Finding | None:
     """Peak forward bend of the trunk, graded by the REBA / ISO 11226 bands."""
     value = m.peak_trunk_flexion_deg
     u = m.uncertainty_of(Measure.TRUNK_FLEXION)
-    # "Far forward" (and its cue) only for a bend past 60° by more than the measurement's error.
-    severe = math.isfinite(value) and value >= c.trunk_severe_deg + (u if math.isfinite(u) else 0.0)
+    u = u if math.isfinite(u) else 0.0
+    # "Far forward" (and its cue) only for a bend graded past 60° by more than the measurement's error.
+    graded = _grading_value(m, "trunk_flexion", value, u, c.trunk_moderate_deg, c.trunk_severe_deg)
+    severe = math.isfinite(graded) and graded >= c.trunk_severe_deg + u
     return _graded(
         rule_id="trunk_flexion",
         title="Trunk bent far forward" if severe else "Trunk bent forward",
@@ -454,14 +506,19 @@ def judge(
     config: RuleConfig = DEFAULT_CONFIG.rules,
     rules: tuple[Rule, ...] = RULES,
     uncertainty: UncertaintyConfig = DEFAULT_CONFIG.uncertainty,
+    typical: Mapping[str, float] | None = None,
 ) -> RepVerdict:
     """Measure a lift, run every rule on it, and give the overall verdict.
+
+    ``typical`` is the session's typical value of each graded measure so far (``typical_values``).
 
     A lift with a caution or poor finding gets that verdict. Otherwise, when its main measure
     (the trunk's forward bend) could not be judged (the view cannot, or the trunk was not seen),
     the verdict is "not judged", with the reason; never "good".
     """
     measures = measure_lift(rep, config, uncertainty)
+    if typical:
+        measures = replace(measures, typical=dict(typical))
     findings = tuple(f for rule in rules if (f := rule(measures, config)) is not None)
     worst = max((f.severity.rank for f in findings), default=0)
     verdict = (Verdict.GOOD, Verdict.CAUTION, Verdict.POOR)[worst]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import pytest
 
@@ -23,6 +24,7 @@ from liftcheck.rules import (
     rule_trunk_flexion,
     rule_twist,
     stoop_squat_index,
+    typical_values,
 )
 from liftcheck.workshop import synthetic as syn
 
@@ -137,6 +139,33 @@ def test_near_identical_lifts_get_one_verdict() -> None:
         worst = max((f.severity.rank for f in findings), default=0)
         verdicts.add(worst)
     assert verdicts == {0}
+
+
+def test_repetitions_around_the_poor_limit_take_the_sessions_typical_grade() -> None:
+    """Ten round-back lifts peaking at 64-74° (side view, ±6°) straddle the poor limit (60° + 6°): graded alone,
+    the ones under 66° would be caution among poor ones. Once two lifts set the session's typical value, a lift
+    near the limit and within the error of it is graded as it is: one movement, one verdict. A lift well away
+    from the typical value keeps its own grade, and the first lifts (no typical value yet) are graded alone."""
+    peaks = (68.0, 70.0, 64.0, 69.0, 65.0, 72.0, 67.0, 74.0, 64.5, 71.0)
+    earlier: list[LiftMeasures] = []
+    alone, together = [], []
+    for peak in peaks:
+        m = _measures(peak_trunk_flexion_deg=peak, view=View.SIDE)
+        alone.append(rule_trunk_flexion(m, C).severity)  # type: ignore[union-attr]
+        typical = typical_values(earlier, View.SIDE)
+        f = rule_trunk_flexion(replace(m, typical=typical), C)
+        assert f is not None and f.value == peak  # the lift's own reading is what is reported
+        together.append(f.severity)
+        earlier.append(m)
+    assert Severity.CAUTION in alone and Severity.POOR in alone
+    assert set(together) == {Severity.POOR}
+    # Far from the typical value, a lift is its own: a 45° lift among 70° ones is caution, not poor.
+    typical = typical_values(earlier, View.SIDE)
+    lone = rule_trunk_flexion(_measures(peak_trunk_flexion_deg=45.0, view=View.SIDE, typical=typical), C)
+    assert lone is not None and lone.severity is Severity.CAUTION
+    # Lifts filmed in another view, or cut off, set no typical value.
+    assert typical_values(earlier, View.FRONT) == {}
+    assert typical_values([replace(m, cut_off="start") for m in earlier], View.SIDE) == {}
 
 
 def test_a_lift_the_view_cannot_judge_is_not_judged_never_good() -> None:
