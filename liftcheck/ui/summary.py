@@ -279,6 +279,7 @@ def twist_table(view: ReportView) -> None:
             "Loaded": ["cannot tell" if e.loaded is None else ("yes" if e.loaded else "no") for e in rows],
             "During": [f"lift {e.in_lift}" if e.in_lift is not None else "between lifts" for e in rows],
             "Judged": ["yes" if e.reliable else "no (film from the front or at 45°)" for e in rows],
+            "In the lift's verdict": [view.twist_in_verdict(e) for e in rows],
         }
     )
     st.dataframe(table, hide_index=True, width="stretch")
