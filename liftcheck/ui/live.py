@@ -63,7 +63,12 @@ class _Holder:
             with self._lock:
                 if self.processor is None:
                     try:
-                        session = LiveSession(self.settings.model, config=self.settings.config(), source_name="camera")
+                        session = LiveSession(
+                            self.settings.model,
+                            config=self.settings.config(),
+                            source_name="camera",
+                            given=self.settings.given,
+                        )
                     except Exception as exc:  # noqa: BLE001 - shown on the page, never raised into the media thread
                         self.error = f"The pose model could not be loaded: {exc}"
                         return None
