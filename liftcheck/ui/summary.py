@@ -48,6 +48,7 @@ COLOUR["near"] = "orange"
 SEVERITY_MARK = {"ok": "✓", "info": "i", "near": "~", "caution": "!", "poor": "✗"}
 # Lifts whose full card leads the list; the others get one line each.
 NEEDS_WORK = ("poor", "caution")
+MAX_FULL_CARDS = 5  # the worst lifts in full; a long session's others one line each
 # Seconds of video kept before and after a lift in its clip, so the clip shows it begin and end.
 CLIP_MARGIN_S = 0.3
 
@@ -282,11 +283,17 @@ def _niosh_lines(row: LiftRow) -> None:
 
 def lift_cards(view: ReportView, thumbnails: dict[int, bytes]) -> None:
     """The lifts that need work first, each on a full card; the others on one line each, so 20 lifts stay short."""
-    full = [r for r in view.lifts if r.verdict in NEEDS_WORK]
-    rest = [r for r in view.lifts if r.verdict not in NEEDS_WORK]
+    worst_first = sorted(
+        (r for r in view.lifts if r.verdict in NEEDS_WORK), key=lambda r: (NEEDS_WORK.index(r.verdict), r.lift)
+    )
+    full = worst_first[:MAX_FULL_CARDS]
+    rest = [r for r in view.lifts if r not in full]
     if full:
+        more = len(worst_first) - len(full)
         st.subheader("Lifts to work on")
-        for row in sorted(full, key=lambda r: (r.verdict != "poor", r.lift)):
+        if more:
+            st.caption(f"The {len(full)} worst in full; {more} more that need work are in the list below.")
+        for row in sorted(full, key=lambda r: r.lift):
             with st.container(border=True):
                 _lift_card(row, thumbnails.get(row.lift), view)
     if rest:
