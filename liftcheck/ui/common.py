@@ -129,10 +129,17 @@ def session_inputs() -> Given | None:
         )  # fmt: skip
         grip = st.selectbox("Grip on the load", list(GRIPS), key="given-grip")
         duration = st.selectbox("How long they lift in a day", list(WORK_DURATIONS), key="given-duration")
+        spell = st.number_input(
+            "Minutes of lifting in every 15", min_value=0.5, max_value=15.0, value=None, step=0.5, key="given-spell",
+            help="A clip of lifts back to back is not the working pace. Say how many minutes of every 15 are spent "
+            "lifting, and the lifting equation takes the rate over the 15 minutes (NIOSH's rule for short samples).",
+        )  # fmt: skip
     coupling, work = GRIPS[str(grip)], WORK_DURATIONS[str(duration)]
     task_inputs: TaskInputs | None = None
-    if any(v is not None for v in (load, height, coupling, work)):
+    if any(v is not None for v in (load, height, coupling, work, spell)):
         extra: dict[str, object] = {}
+        if spell is not None:
+            extra["lifting_min_per_15_min"] = float(spell)
         if coupling is not None:
             extra["coupling"] = coupling
         if work is not None:

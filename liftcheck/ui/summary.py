@@ -49,6 +49,11 @@ SEVERITY_MARK = {"ok": "✓", "info": "i", "near": "~", "caution": "!", "poor": 
 # Lifts whose full card leads the list; the others get one line each.
 NEEDS_WORK = ("poor", "caution")
 MAX_FULL_CARDS = 5  # the worst lifts in full; a long session's others one line each
+# When the pace of the clip is past what the lifting equation's frequency table covers (its limit is 0 kg).
+NO_LIMIT_AT_THIS_PACE = (
+    "At the clip's pace of lifting the equation allows no load: a clip of lifts back to back is not a working pace. "
+    "Give the minutes of lifting in every 15 under About this session for the task's index."
+)
 # Seconds of video kept before and after a lift in its clip, so the clip shows it begin and end.
 CLIP_MARGIN_S = 0.3
 
@@ -123,6 +128,8 @@ def headline(view: ReportView) -> None:
             f"**Task lifting index (NIOSH) {niosh.task_li:.2f}** ({plain(niosh.band)}), lift {niosh.worst_lift}: "
             f"{plain(niosh.change)}"
         )
+    elif niosh.load_kg is not None and niosh.assessed and niosh.rwl_kg is not None and niosh.rwl_kg <= 0:
+        st.markdown(f"**Lifting index: none at this pace.** {plain(NO_LIMIT_AT_THIS_PACE)}")
 
 
 def session_line(view: ReportView) -> None:
@@ -267,6 +274,8 @@ def _niosh_lines(row: LiftRow) -> None:
             f"**Lifting index {n['li']:.2f}** ({n.get('band')}): recommended limit {n.get('rwl_kg', 0):.1f} kg "
             f"for {task.get('load_kg', 0):.1f} kg"
         )
+    elif (n.get("rwl_kg") or 0) <= 0:
+        st.markdown(f"**Lifting index: none at this pace.** {plain(NO_LIMIT_AT_THIS_PACE)}")
     else:
         st.markdown(f"**Recommended weight limit {n.get('rwl_kg', 0):.1f} kg** (give the load for an index)")
     parts = [
