@@ -138,7 +138,7 @@ def progress_charts(rows: list[SessionRow]) -> None:
             "peak twist (°)": [r.peak_twist_deg for r in rows],
         }
     ).melt(["when (UTC)", "session"], var_name="measure", value_name="degrees")
-    x = alt.X("when (UTC):T", title="date (UTC)", axis=alt.Axis(format="%d %b %H:%M", labelAngle=-30))
+    x = alt.X("when (UTC):T", title="date (UTC)", axis=alt.Axis(format="%d %b %Y", labelAngle=0, tickCount=4))
     charts = [
         alt.Chart(good)
         .mark_line(point=True, color=PAPER["good"].edge)
@@ -147,7 +147,7 @@ def progress_charts(rows: list[SessionRow]) -> None:
             y=alt.Y("good lifts (%):Q", scale=alt.Scale(domain=[0, 100]), title="good lifts (%)"),
             tooltip=["session", "good lifts (%)"],
         )
-        .properties(height=220, title="Good lifts (%)"),
+        .properties(title="Good lifts (%)"),
         alt.Chart(angles)
         .mark_line(point=True)
         .encode(
@@ -156,7 +156,7 @@ def progress_charts(rows: list[SessionRow]) -> None:
             color=alt.Color("measure:N", legend=alt.Legend(orient="top", title=None)),
             tooltip=["session", "measure", alt.Tooltip("degrees:Q", format=".0f")],
         )
-        .properties(height=220, title="Peak angles (°)"),
+        .properties(title="Peak angles (°)"),
     ]
     if any(r.task_li is not None for r in rows):
         li = pd.DataFrame({**base, "lifting index": [r.task_li for r in rows]})
@@ -164,10 +164,10 @@ def progress_charts(rows: list[SessionRow]) -> None:
             alt.Chart(li)
             .mark_line(point=True, color=PAPER["caution"].edge)
             .encode(x=x, y=alt.Y("lifting index:Q", title="lifting index"), tooltip=["session", "lifting index"])
-            .properties(height=220, title="Task lifting index (NIOSH)")
+            .properties(title="Task lifting index (NIOSH)")
         )
     for column, chart in zip(st.columns(len(charts)), charts):
-        column.altair_chart(chart, width="stretch")
+        column.altair_chart(chart, width="stretch", height=340)
 
 
 def _confirm_delete(store, row: SessionRow) -> None:  # type: ignore[no-untyped-def]

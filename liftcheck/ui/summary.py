@@ -452,24 +452,29 @@ def _lift_clip(video: bytes, row: LiftRow) -> bytes | None:
 
 
 def video_player(view: ReportView, video: bytes, picked: int | None, key: str) -> None:
-    """The whole video, or the picked lift's part of it with its clip to download."""
+    """The whole video, or the picked lift's part of it with its clip to download (beside the player)."""
     row = next((r for r in view.lifts if r.lift == picked), None) if picked is not None else None
+    player, side = st.columns([3, 2], gap="medium")
     if row is None or row.start_s is None or row.end_s is None:
-        st.video(video)
+        player.video(video)
+        side.caption("The annotated video: the skeleton, the angles and each lift's verdict as it ends.")
         return
     start = max(0.0, row.start_s - CLIP_MARGIN_S)
     end = row.end_s + CLIP_MARGIN_S
-    st.markdown(f"**Lift {row.lift}** · {start:.1f}–{end:.1f} s · {verdict_badge(row.verdict)}")
-    st.video(video, start_time=int(start), end_time=int(end) + 1)
-    clip = _lift_clip(video, row)
-    if clip is not None:
-        st.download_button(
-            f"Download the clip of lift {row.lift}",
-            clip,
-            f"{file_stem(view.source)}-lift-{row.lift}.mp4",
-            "video/mp4",
-            key=f"{key}-clip-{row.lift}",
-        )
+    player.video(video, start_time=start, end_time=end)
+    with side:
+        st.markdown(f"**Lift {row.lift}** · {start:.1f}–{end:.1f} s · {row.style} · {verdict_badge(row.verdict)}")
+        if row.cue:
+            st.write(row.cue)
+        clip = _lift_clip(video, row)
+        if clip is not None:
+            st.download_button(
+                f"Download the clip of lift {row.lift}",
+                clip,
+                f"{file_stem(view.source)}-lift-{row.lift}.mp4",
+                "video/mp4",
+                key=f"{key}-clip-{row.lift}",
+            )
 
 
 def render_summary(
