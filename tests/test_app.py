@@ -205,3 +205,34 @@ def test_a_rerun_of_the_live_page_keeps_the_stream_a_return_to_it_does_not() -> 
         assert back[WEBRTC_KEY]._last_rendered_run_count == 7
     assert not keep_stream_over_reruns({"page_before": "live", "page_now": "live"}, WEBRTC_KEY)  # no stream yet
     assert not keep_stream_over_reruns(state("live", "live", None), WEBRTC_KEY)
+
+
+def _summary_of(report: dict) -> None:
+    from liftcheck.ui.summary import render_summary
+
+    render_summary(report, key="t")
+
+
+def test_a_long_session_leads_with_the_lifts_that_need_work_and_lists_the_rest_on_a_line_each() -> None:
+    """Twenty lifts: the five worst on full cards (poor first), every other lift on one line, each verdict a coloured
+    word with its mark; no lift is left out."""
+    verdicts = ["good"] * 12 + ["caution"] * 5 + ["poor"] * 3
+    lifts = [
+        {"lift": i + 1, "start_s": 3.0 * i, "end_s": 3.0 * i + 2.0, "style": "squat", "verdict": v,
+         "cue": "" if v == "good" else "Bend your knees", "peak_trunk_flexion_deg": 30.0 + i}
+        for i, v in enumerate(verdicts)
+    ]  # fmt: skip
+    report = {"schema_version": 2, "source": "long.mp4", "lifts": lifts, "summary": {"lift_count": 20}}
+    at = AppTest.from_function(_summary_of, args=(report,), default_timeout=60).run()
+    assert not at.exception
+    cards = [m.value for m in at.markdown if m.value.startswith("**Lift ")]
+    assert len(cards) == 5
+    carded = [int(re.match(r"\*\*Lift (\d+)\*\*", c).group(1)) for c in cards]  # type: ignore[union-attr]
+    assert carded == sorted(carded)  # in lift order on the page
+    assert {18, 19, 20} <= set(carded)  # every poor lift has its card
+    assert all(":red-badge[✗ Poor]" in c or ":orange-badge[! Caution]" in c for c in cards)
+    (listed,) = [m.value for m in at.markdown if m.value.startswith("- **Lift ")]
+    lines = listed.splitlines()
+    assert len(lines) == 15 and all(":green-badge[✓ Good]" in ln or "Caution" in ln for ln in lines)
+    numbers = [int(re.search(r"Lift (\d+)", ln).group(1)) for ln in lines]  # type: ignore[union-attr]
+    assert sorted(carded + numbers) == list(range(1, 21))

@@ -152,9 +152,9 @@ def _camera_counts(page) -> dict[str, float]:  # type: ignore[no-untyped-def]
 
 def _live_count(page) -> int:  # type: ignore[no-untyped-def]
     """The live panel's lift counter (large type, beside the camera), or 0 before it shows."""
-    counter = page.locator(".lc-live .lc-count")
-    text = counter.first.inner_text().strip() if counter.count() else ""
-    return int(text) if text.isdigit() else 0
+    counter = page.locator(".lc-live .count")
+    found = re.search(r"Lifts\s*(\d+)", counter.first.inner_text()) if counter.count() else None
+    return int(found.group(1)) if found else 0
 
 
 def _live_lifts(page) -> list[str]:  # type: ignore[no-untyped-def]
@@ -254,7 +254,7 @@ def test_live_camera_lifts_summary_and_history(page, server: StreamlitServer):  
     assert _live_count(page) >= 1
     live_count = max(len(_live_lifts(page)), _live_count(page))
     # The counter, the lift under way or waiting, and the last verdict in words sit on the first screen (1400×900).
-    for what in (".lc-live .lc-count", ".lc-live .now", ".lc-live .verdict"):
+    for what in (".lc-live .count", ".lc-live .now", ".lc-live .verdict"):
         box = page.locator(what).first.bounding_box()
         assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 900, (what, box)
     assert re.search(r"(Good|Caution|Poor|Not judged)", page.locator(".lc-live .verdict").first.inner_text())

@@ -134,7 +134,7 @@ def live_panel_html(hud: Hud | None, lifts: list[dict]) -> str:
         row = last["lift"]
         verdict = str(row.get("verdict") or "not judged")
         c = PAPER.get(verdict, PAPER["note"])
-        cue = last["cue"] or ("Keep lifting like this" if verdict == "good" else "")
+        cue = "Keep lifting like this" if verdict == "good" else last["cue"]
         out.append(
             f'<div class="box" style="border-color:{c.edge};background:{c.background};color:{c.ink}">'
             f'<div class="small">Last lift: <strong>Lift {html.escape(str(row.get("lift")))}</strong>, '
