@@ -30,7 +30,6 @@ from liftcheck.presentation import (
 )
 from liftcheck.report import COLUMN, LiftRow, ReportView
 from liftcheck.ui.text import file_stem, name, plain
-from liftcheck.video import VideoError, VideoWriteError, cut_clip
 from liftcheck.workdirs import make_workdir
 
 # Under every result and on the empty pages: the privacy line and the disclaimer.
@@ -433,6 +432,9 @@ def _lift_clip(video: bytes, row: LiftRow) -> bytes | None:
     digest = hashlib.sha1(video).hexdigest()
     if (digest, row.lift) in cache:
         return cache[(digest, row.lift)]
+    # Imported here: the summary view itself touches no frames (History and Live show it without PyAV).
+    from liftcheck.video import VideoError, VideoWriteError, cut_clip
+
     workdir = make_workdir()
     try:
         source = workdir / "video.mp4"
