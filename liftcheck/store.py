@@ -620,6 +620,41 @@ class HistoryStore:
                 raise StoreError(f"could not read the history {self.path}: {exc}") from exc
         return [str(r[0]) for r in records]
 
+    def latest_neutral(self, person: str, *, look_back: int = 20) -> dict[str, object] | None:
+        """The neutral posture recorded in ``person``'s newest session that recorded one (``report["neutral"]``,
+        ``Neutral.to_dict()`` plus "source"), to measure their next session from; None when there is none.
+
+        Only a recorded one: a neutral given to a session came from History already. ``look_back`` sessions at most
+        are read (each a report to decompress).
+        """
+        if not person:
+            return None
+        with self._lock:
+            try:
+                blobs = (
+                    self._connection()
+                    .execute(
+                        "SELECT report_zlib FROM sessions WHERE person = ? ORDER BY created_utc DESC, id DESC LIMIT ?",
+                        (person, int(look_back)),
+                    )
+                    .fetchall()
+                )
+            except sqlite3.Error as exc:
+                raise StoreError(f"could not read the history {self.path}: {exc}") from exc
+        for (blob,) in blobs:
+            try:
+                report = json.loads(zlib.decompress(blob).decode("utf-8"))
+            except (zlib.error, UnicodeDecodeError, ValueError):
+                continue
+            neutral = report.get("neutral") if isinstance(report, dict) else None
+            if (
+                isinstance(neutral, dict)
+                and neutral.get("source") == "recorded"
+                and neutral.get("trunk_deg") is not None
+            ):
+                return neutral
+        return None
+
     def _rows(self, order: str, limit: int, people: Sequence[str] | None = None) -> list[SessionRow]:
         where, args = "", ()  # type: tuple[str, tuple[object, ...]]
         if people is not None:

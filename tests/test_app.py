@@ -236,3 +236,30 @@ def test_a_long_session_leads_with_the_lifts_that_need_work_and_lists_the_rest_o
     assert len(lines) == 15 and all(":green-badge[✓ Good]" in ln or "Caution" in ln for ln in lines)
     numbers = [int(re.search(r"Lift (\d+)", ln).group(1)) for ln in lines]  # type: ignore[union-attr]
     assert sorted(carded + numbers) == list(range(1, 21))
+
+
+def test_the_session_details_reach_the_report_and_history_and_the_posture_is_reused(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Person, task and load from "About this session" go into the report and History; the person's next session is
+    measured from the standing posture their first one recorded."""
+    monkeypatch.setenv("LIFTCHECK_SAMPLES_DIR", str(data_dir / "none"))
+    monkeypatch.setattr("liftcheck.workshop.samples.PROJECT_ROOT", data_dir)
+    at = _app()
+    at.text_input(key="given-person").input("Ana ![x](http://example.invalid/x.png)").run()
+    at.text_input(key="given-task").input("boxes").run()
+    at.number_input(key="given-load").set_value(8.0).run()
+    at.button(key="sample-run").click().run()
+    assert not at.exception and not at.error
+    at.button(key="sample-run").click().run()
+    assert not at.exception and not at.error
+    store = _history(data_dir)
+    second, first = store.list_sessions()
+    assert (first.person, first.task) == ("Ana ![x](http://example.invalid/x.png)", "boxes")
+    reports = [store.load_session(s.id).report for s in (first, second)]
+    assert all(r["task_inputs"]["load_kg"] == 8.0 for r in reports)
+    assert reports[0]["neutral"]["source"] == "recorded"
+    assert reports[1]["neutral"]["source"] == "given"
+    assert reports[1]["neutral"]["trunk_deg"] == reports[0]["neutral"]["trunk_deg"]
+    # The name is shown as a code span (text), never as Markdown that would fetch the picture.
+    assert any("`Ana ![x](http://example.invalid/x.png)`" in m.value for m in at.markdown)

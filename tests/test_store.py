@@ -280,6 +280,21 @@ def test_sessions_save_their_person_and_filter_by_it(db: Path) -> None:
         assert len(store.list_sessions()) == 4
 
 
+def test_the_latest_recorded_neutral_of_a_person_is_found(db: Path) -> None:
+    """A person's newest recorded neutral posture comes back; a given one, another person's or none do not."""
+    with HistoryStore(db) as store:
+        assert store.latest_neutral("Ana") is None
+        for person, trunk, source in (("Ana", 4.0, "recorded"), ("Ana", 7.0, "recorded"), ("Ana", 9.0, "given"),
+                                      ("Ben", 2.0, "recorded"), ("Ana", None, "")):  # fmt: skip
+            report = with_session(small_report(), person)
+            if trunk is not None:
+                report["neutral"] = {"trunk_deg": trunk, "frames": 30, "source": source}
+            store.save_session(report, source_name="x.mp4", source_kind="upload")
+        assert store.latest_neutral("Ana") == {"trunk_deg": 7.0, "frames": 30, "source": "recorded"}
+        assert store.latest_neutral("Ben")["trunk_deg"] == 2.0  # type: ignore[index]
+        assert store.latest_neutral("") is None and store.latest_neutral("Cy") is None
+
+
 def test_a_garbage_file_is_refused_and_left_unchanged(db: Path) -> None:
     """A non-SQLite file at the path raises StoreError saying it is not a history database, and is not touched."""
     garbage = b"these are my holiday notes, not a database\n" * 200

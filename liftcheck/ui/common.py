@@ -20,6 +20,7 @@ import streamlit as st
 
 from liftcheck.config import APP_LIMITS, DEFAULT_CONFIG, Config
 from liftcheck.frames import Given
+from liftcheck.kinematics import Neutral
 from liftcheck.models import VARIANTS, ModelError
 from liftcheck.niosh import TaskInputs
 from liftcheck.pipeline import AnalysisCancelled, Progress, analyze_synthetic, analyze_video
@@ -70,6 +71,10 @@ class Settings:
 
     def as_dict(self) -> dict[str, object]:
         return {"model": self.model, "max_fps": self.max_fps, "view": self.view or "automatic"}
+
+    def same_as(self, other: Settings) -> bool:
+        """The same settings (``==`` would say no: a neutral posture holds NaN for what it did not measure)."""
+        return repr(self) == repr(other)
 
 
 def sidebar_settings() -> Settings:
@@ -134,6 +139,7 @@ def session_inputs() -> Given | None:
             help="A clip of lifts back to back is not the working pace. Say how many minutes of every 15 are spent "
             "lifting, and the lifting equation takes the rate over the 15 minutes (NIOSH's rule for short samples).",
         )  # fmt: skip
+        posture = st.container()
     coupling, work = GRIPS[str(grip)], WORK_DURATIONS[str(duration)]
     task_inputs: TaskInputs | None = None
     if any(v is not None for v in (load, height, coupling, work, spell)):
@@ -157,7 +163,43 @@ def session_inputs() -> Given | None:
     except (TypeError, ValueError) as exc:
         st.error(plain(f"The session's details are left out: {exc}"))
         return None
+    if given.person:
+        with posture:  # inside the expander, under the other inputs
+            given = replace(given, neutral=_neutral_from_history(given.person))
     return given if (given.person or given.task or given.task_inputs is not None) else None
+
+
+def _neutral_from_history(person: str) -> Neutral | None:
+    """The person's standing posture as recorded in an earlier session in History, when the user wants it reused.
+
+    Their own upright (a habitual lean, how the camera sees them) then counts from the first frame, instead of being
+    recorded again from the first seconds of standing still. Off by choice for a camera set up differently.
+    """
+    reuse = st.checkbox(
+        "Reuse their standing posture from History",
+        value=True,
+        key="given-reuse-neutral",
+        help="Measure from the person's upright posture recorded in their last session. Untick when the camera "
+        "stands differently this time.",
+    )
+    if not reuse:
+        return None
+    store = history_store()
+    if store is None:
+        return None
+    try:
+        saved = store.latest_neutral(person)
+        neutral = Neutral.from_dict(saved) if saved else None
+    except (StoreError, ValueError) as exc:
+        st.caption(plain(f"No standing posture from History: {exc}"))
+        return None
+    if neutral is None:
+        st.caption(with_names(f"No standing posture of {person} in History yet: it is recorded this time.", [person]))
+        return None
+    st.caption(
+        with_names(f"Using {person}'s standing posture from History (trunk {neutral.trunk_deg:.0f}°).", [person])
+    )
+    return neutral
 
 
 @st.cache_resource

@@ -234,7 +234,7 @@ def page() -> None:
     speak = st.toggle("Speak the cue after a poor lift", value=False, key="live-speak")
     state = st.session_state
     holder: _Holder | None = state.get("live_holder")
-    if holder is None or (holder.processor is None and holder.settings != settings):
+    if holder is None or (holder.processor is None and not holder.settings.same_as(settings)):
         holder = _Holder(settings)
         state["live_holder"] = holder
     rtc = rtc_configuration()
