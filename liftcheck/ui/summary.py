@@ -47,6 +47,8 @@ COLOUR["near"] = "orange"
 SEVERITY_MARK = {"ok": "✓", "info": "i", "near": "~", "caution": "!", "poor": "✗"}
 # Lifts whose full card leads the list; the others get one line each.
 NEEDS_WORK = ("poor", "caution")
+# Rows the lift table shows before it scrolls: with the headline above, it fits a 900 px high screen.
+TABLE_ROWS = 7
 MAX_FULL_CARDS = 5  # the worst lifts in full; a long session's others one line each
 # When the pace of the clip is past what the lifting equation's frequency table covers (its limit is 0 kg).
 NO_LIMIT_AT_THIS_PACE = (
@@ -105,17 +107,21 @@ def headline(view: ReportView) -> None:
             help="NIOSH lifting index of the task: the load over the recommended limit of its hardest lift. "
             "Up to 1 acceptable for most workers; over 1 increased risk; over 3 high.",
         )
-    line = judged_line(view)
-    if line:
-        st.caption(line)
     if summary.lift_count == 0:
         st.info(summary.headline)
     elif summary.advice:
         first = summary.advice[0]
+        # One paragraph: the cue large, its reason beside it (the lift table must fit the first screen too).
         st.markdown(f"#### First thing to change: {first.cue}")
-        st.write(first.advice)
+        st.markdown(plain(first.advice))
     elif summary.verdicts.get("not judged") and not summary.verdicts.get("good"):
         st.info("From this view the forward bend cannot be judged: film from the side or at about 45°.")
+    elif niosh.task_li is not None and niosh.task_li > 1.0:
+        # Good technique does not make a load safe: say both, the load first.
+        st.warning(
+            f"Every lift's technique looked good, but the load is more than the recommended limit for this task "
+            f"(lifting index {niosh.task_li:.2f}, {niosh.band}): see below what would lower it."
+        )
     else:
         st.success("Every lift looked good: keep lifting like this.")
     if summary.partial_lifts:
@@ -197,7 +203,7 @@ def lift_table(view: ReportView, key: str, *, selectable: bool = True) -> int | 
     table = pd.DataFrame(columns).style.map(paint, subset=["Verdict"])
     if "Lifting index" in columns:
         table = table.format({"Lifting index": lambda v: "–" if pd.isna(v) else f"{v:.2f}"})
-    height = 38 + 35 * min(len(rows), 10)  # ten rows at most before the table scrolls
+    height = 38 + 35 * min(len(rows), TABLE_ROWS)
     if not selectable:
         st.dataframe(table, hide_index=True, key=f"{key}-table", width="stretch", height=height)
         return None
@@ -494,6 +500,9 @@ def render_summary(
         if video:
             st.caption("Choose a lift in the table to play it on its own and download its clip.")
         picked = lift_table(view, key, selectable=bool(video))
+    line = judged_line(view)
+    if line:
+        st.caption(line)
     for warning in view.warnings:
         st.warning(plain(warning))
     if video:
