@@ -150,7 +150,8 @@ def test_the_first_screen_shows_who_the_headline_counts_and_the_lift_table(page)
     _on_first_screen(page, main.locator('[data-testid="stMetric"]').filter(has_text="Lifts"), "the Lifts count")
     for word in ("Good", "Caution", "Poor"):
         _on_first_screen(page, main.locator('[data-testid="stMetric"]').filter(has_text=word), f"the {word} count")
-    headline = main.get_by_text(re.compile(r"First thing to change|Every lift looked good|technique looked good|cannot be judged"))
+    said = r"First thing to change|Every lift looked good|technique looked good|cannot be judged"
+    headline = main.get_by_text(re.compile(said))
     _on_first_screen(page, headline, "the headline")
     _on_first_screen(page, main.locator('[data-testid="stDataFrame"]'), "the lift table")
     table = main.locator('[data-testid="stDataFrame"] table[role="grid"]').first.text_content() or ""
