@@ -8,6 +8,9 @@ from liftcheck.ui import access, history, live, upload
 from liftcheck.ui.common import clean_up_after_a_killed_server, enable_thread_dumps, guarded
 
 st.set_page_config(page_title="liftcheck", page_icon="🏋️", layout="wide")
+# Less empty space above each page's title, so a result's headline, counts and lift table fit the first screen.
+# (A <style> alone is placed in Streamlit's event container: it takes no room on the page.)
+st.html("<style>[data-testid='stMainBlockContainer'] { padding-top: 3rem; }</style>")
 enable_thread_dumps()
 clean_up_after_a_killed_server()
 

@@ -452,6 +452,11 @@ def _draw_hud(img: np.ndarray, hud: Hud, sizes: _Sizes, panel_bottom: int) -> No
             img, [(lines, scale, sizes.big_thick, SEVERITY_RGB[hud.now_severity])], None, img.shape[0], sizes
         )
         return
+    if hud.current:
+        # A lift is under way: say which, in neutral white; the last lift's verdict and cue would read as this one's.
+        lines, scale = _fit(hud.current, max_width, sizes.big_scale, sizes.big_thick, sizes.big_scale * 0.6)
+        _centred_block(img, [(lines, scale, sizes.big_thick, WHITE)], None, img.shape[0], sizes)
+        return
     if hud.banner:
         assert hud.last_verdict is not None
         lines, scale = _fit(hud.banner, max_width, sizes.small_scale * 1.15, sizes.small_thick, sizes.small_scale)
@@ -487,7 +492,8 @@ def draw_overlay(
     Each part is drawn only when its input is given: the skeleton for ``pose`` (NaN and
     barely visible landmarks skipped, uncertain ones dim), the angle labels for ``pose``
     with ``angles``, the angle panel (top left) for ``angles``, and the lift counter and
-    phase (top right), framing message (below them), last-lift banner and cue (bottom)
+    phase (top right), framing message (below them), and at the bottom the lift under way
+    ("Lift 4 – going down…") or, between lifts, the last lift's banner and cue
     for ``hud``. Angle colours follow ``rules``' bands; grey means not seen or not
     judgeable from this camera view. Returns a new array, or ``rgb`` itself if ``in_place``.
     """

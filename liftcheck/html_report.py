@@ -602,11 +602,13 @@ def _twist_events(view: ReportView) -> str:
         '<section class="keep" aria-labelledby="twist-h"><h2 id="twist-h">Twists</h2>'
         "<p>Moments when the shoulders turned against the hips and feet past the warning angle. Bent: the trunk "
         "was bent forward at the peak; loaded: the load was held (after the lowest point of a lift; outside "
-        "lifts liftcheck cannot tell).</p>"
+        "lifts liftcheck cannot tell). In the lift's verdict: whether the lift's twist finding counted it, "
+        "and if not, why (a twist within the measurement's error of the limit is shown, not counted).</p>"
         "<table><thead><tr>"
         '<th scope="col">When</th><th scope="col" class="num">Peak twist</th><th scope="col">Direction</th>'
         '<th scope="col" class="num">Fastest</th><th scope="col">Bent?</th><th scope="col">Loaded?</th>'
         '<th scope="col">During</th><th scope="col">Judged in this view?</th>'
+        '<th scope="col">In the lift\'s verdict</th>'
         "</tr></thead><tbody>"
     ]
     for e in view.twist_events:
@@ -619,7 +621,8 @@ def _twist_events(view: ReportView) -> str:
             f'<tr><td class="when">{_e(_span(e.start_s, e.end_s))}</td>'
             f'<td class="num">{_e(_with_unit(peak, "°", 0))}{_e(spread)}</td>'
             f'<td>{_e(e.direction_words)}</td><td class="num">{_e(_with_unit(e.peak_speed_deg_s, "°/s", 0))}</td>'
-            f"<td>{'yes' if e.bent else 'no'}</td><td>{loaded}</td><td>{during}</td><td>{_e(judged)}</td></tr>"
+            f"<td>{'yes' if e.bent else 'no'}</td><td>{loaded}</td><td>{during}</td><td>{_e(judged)}</td>"
+            f"<td>{_e(view.twist_in_verdict(e))}</td></tr>"
         )
     out.append("</tbody></table></section>")
     return "".join(out)

@@ -275,6 +275,8 @@ class LiveProcessor:
         self.frames_failed = 0
         self.last_error = ""
         self.last_framing = ""
+        # What the overlay showed on the last analysed frame (the lift under way, the last verdict): the page's panel.
+        self.last_hud: Hud | None = None
         self.process_times_s: list[float] = []
         self._busy = threading.Lock()
         self._counting = threading.Lock()
@@ -355,6 +357,7 @@ class LiveProcessor:
             with self._counting:
                 self.frames_processed += 1
             self.last_framing = live.framing
+            self.last_hud = live.hud
             if live.lift is not None:
                 main = live.lift.main_finding
                 self.events.put(LiveEvent(lift_row(live.lift), live.lift.cue, main.severity.value if main else "ok"))

@@ -103,6 +103,10 @@ def rgb_hex(rgb: Sequence[int]) -> str:
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
+# The phases of a lift under way (``reps.Phase`` values), as the live banner says them.
+LIFT_UNDER_WAY = {"going down": "going down…", "coming up": "coming up…"}
+
+
 @dataclass(frozen=True)
 class Hud:
     """What the overlay shows besides the skeleton: plain data, made by ``engine.hud_for``, drawn by ``draw``.
@@ -136,6 +140,15 @@ class Hud:
                 raise ValueError(f"Hud.{name} must be one of {list(SEVERITY_RGB)}, got {getattr(self, name)!r}")
         if self.last_verdict is not None and self.last_verdict not in VERDICT_RGB:
             raise ValueError(f"Hud.last_verdict must be one of {list(VERDICT_RGB)} or None, got {self.last_verdict!r}")
+
+    @property
+    def current(self) -> str:
+        """The lift under way, e.g. "Lift 4 – going down…"; "" between lifts (then ``banner`` says the last one).
+
+        During a lift the overlay shows this, not the previous lift's verdict, which would read as this one's.
+        """
+        words = LIFT_UNDER_WAY.get(self.phase)
+        return f"Lift {self.lift_count + 1} – {words}" if words else ""
 
     @property
     def banner(self) -> str:

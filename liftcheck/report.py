@@ -88,12 +88,41 @@ COLUMNS: tuple[Column, ...] = (
 )
 COLUMN: dict[str, Column] = {c.key: c for c in COLUMNS}
 
-# The CSV: one row per lift, these fields of ``LiftRow`` in this order (``findings`` flattened to text).
+# The CSV: one row per lift: the session's who, what and when, then these fields of ``LiftRow`` in this
+# order (``findings`` as readable text, ``partial`` as true/false), then ``CSV_NIOSH_COLUMNS`` when the
+# report has the lifting equation.
+CSV_SESSION_COLUMNS = ("person", "task", "analysed_at")
 CSV_COLUMNS = (
+    *CSV_SESSION_COLUMNS,
     *("lift", "start_s", "bottom_s", "end_s", "duration_s", "partial", "style", "stoop_squat_index"),
     *("peak_trunk_flexion_deg", "knee_flexion_at_bottom_deg", "hip_flexion_at_bottom_deg", "peak_twist_deg"),
     *("peak_side_bend_deg", "peak_trunk_speed_deg_s", "view", "reba_trunk", "reba_legs", "verdict", "findings", "cue"),
 )
+CSV_NIOSH_COLUMNS = ("niosh_load_kg", "niosh_rwl_kg", "niosh_li", "niosh_band", "niosh_applicable")
+# Digits in the CSV: angles, times and speeds to a tenth, indices (lifting index, depth) to a hundredth.
+_CSV_DIGITS = {"stoop_squat_index": 0, "depth": 2, "niosh_li": 2, "niosh_rwl_kg": 1, "niosh_load_kg": 1}
+
+
+def _csv_cell(key: str, value: object) -> object:
+    """One CSV cell: None as empty, booleans as true/false, numbers rounded (``_CSV_DIGITS``, else a tenth)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return ""
+        digits = _CSV_DIGITS.get(key, 1)
+        return int(round(value)) if digits == 0 else round(value, digits)
+    return value
+
+
+def _finding_text(f: FindingRow) -> str:
+    """A finding as a person reads it: "Trunk flexion 72° (caution)", "(uncertain in this view)" when so."""
+    unit = f.unit if f.unit.startswith("°") or not f.unit else f" {f.unit}"
+    value = "" if f.value is None else f" {f.value:.0f}{unit}" if unit.startswith("°") else f" {f.value:.1f}{unit}"
+    uncertain = ", uncertain in this view" if not f.reliable else ""
+    return f"{f.title or f.rule_id}{value} ({f.severity}{uncertain})"
 
 
 def _num(value: float, digits: int = 1) -> float | None:
@@ -667,21 +696,60 @@ class ReportView:
         values += [abs(e.peak_deg) for e in self.twist_events if e.reliable and e.peak_deg is not None]
         return float(max(values)) if values else None
 
+    def twist_in_verdict(self, event: TwistEvent) -> str:
+        """What the lift's verdict made of a twist event, in words, so the twist table and the findings agree.
+
+        A twist event starts at the warning angle; the lift's twist finding counts only past it by more
+        than the view's uncertainty, and only where the view can judge twist. So a twist "bent" or
+        "loaded" in a lift is said to be counted (with the finding's severity) or why not.
+        """
+        if event.in_lift is None:
+            return "between lifts: not part of a lift's verdict"
+        row = next((r for r in self.lifts if r.lift == event.in_lift), None)
+        finding = next((f for f in row.findings if f.rule_id == "trunk_twist"), None) if row else None
+        if finding is not None and finding.graded:
+            return f"counted in lift {event.in_lift} ({finding.severity})"
+        if not (event.bent or event.loaded):
+            return "not counted: neither bent nor holding the load"
+        if finding is not None and not finding.reliable or not event.reliable:
+            return "not counted: this view cannot judge twist"
+        if finding is not None and finding.near_limit and finding.threshold is not None:
+            spread = f"±{finding.uncertainty:.0f}° " if finding.uncertainty else ""
+            return f"not counted: within the measurement's {spread}of the {finding.threshold:g}° limit"
+        if row is not None and row.partial:
+            return "not counted: the lift is cut off by the video"
+        return "not counted: too short or below the limit over the lift"
+
     def uncertain_notes(self) -> dict[str, str]:
         """Per rule, the note of a finding the camera view made uncertain (one per rule, last wins)."""
         return {f.rule_id: f.note for row in self.lifts for f in row.findings if not f.reliable}
 
     def to_csv(self) -> str:
-        """One line per lift, ``CSV_COLUMNS``; a finding reads ``rule=value[(uncertain)]:severity``."""
+        """One line per lift: ``CSV_COLUMNS`` (+ ``CSV_NIOSH_COLUMNS`` when any lift has the lifting equation).
+
+        Findings read as their titles with value and severity ("Trunk flexion 72° (caution)"), joined by "; ".
+        """
+        with_niosh = any(row.niosh for row in self.lifts)
+        columns = CSV_COLUMNS + (CSV_NIOSH_COLUMNS if with_niosh else ())
         out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+        writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
+        load = _number(self.task_inputs.get("load_kg"))
         for row in self.lifts:
-            flat: dict[str, object] = {k: getattr(row, k) for k in CSV_COLUMNS if k != "findings"}
-            flat["findings"] = "; ".join(
-                f"{f.rule_id}={f.value}{'' if f.reliable else '(uncertain)'}:{f.severity}" for f in row.findings
-            )
-            writer.writerow({k: ("" if flat[k] is None else flat[k]) for k in CSV_COLUMNS})
+            flat: dict[str, object] = {k: getattr(self.session, k) for k in CSV_SESSION_COLUMNS}
+            flat.update({k: getattr(row, k) for k in CSV_COLUMNS if k not in CSV_SESSION_COLUMNS})
+            flat["partial"] = bool(row.partial)
+            flat["findings"] = "; ".join(_finding_text(f) for f in row.findings if f.severity != "ok")
+            if with_niosh:
+                applicable = row.niosh.get("applicable") if "origin" in row.niosh else False
+                flat.update(
+                    niosh_load_kg=load,
+                    niosh_rwl_kg=row.rwl_kg,
+                    niosh_li=row.li,
+                    niosh_band=row.niosh.get("band") if row.li is not None else "",
+                    niosh_applicable=applicable if isinstance(applicable, bool) else None,
+                )
+            writer.writerow({k: _csv_cell(k, flat.get(k)) for k in columns})
         return out.getvalue()
 
 

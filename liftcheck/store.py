@@ -17,14 +17,16 @@ from a newer liftcheck, or a file that is not ours, is refused and left as it is
 Privacy: the folder is 0700 and the database with its -wal and -shm files 0600 (tightened, and
 logged, when found wider), since the thumbnails show people's bodies and faces.
 
-Schema (version 2)::
+Schema (version 3)::
 
     sessions(id INTEGER PRIMARY KEY AUTOINCREMENT, created_utc TEXT, source_name TEXT,
              source_kind TEXT CHECK IN ('upload','live','sample'), settings_json TEXT,
              report_schema_version INTEGER, lift_count INTEGER, good INTEGER, caution INTEGER,
              poor INTEGER, share_good REAL NULL, peak_trunk_flexion_deg REAL NULL,
              peak_twist_deg REAL NULL, duration_s REAL NULL, report_zlib BLOB,
-             not_judged INTEGER DEFAULT 0, twists INTEGER DEFAULT 0)  -- the last two from version 2
+             not_judged INTEGER DEFAULT 0, twists INTEGER DEFAULT 0,  -- these two from version 2
+             person TEXT DEFAULT '', task TEXT DEFAULT '', analysed_at TEXT NULL,
+             task_li REAL NULL)  -- these four from version 3, back-filled from the stored reports
     thumbnails(session_id → sessions ON DELETE CASCADE, lift INTEGER, jpeg BLOB, PK(session_id, lift))
     videos(session_id PK → sessions ON DELETE CASCADE, data BLOB)
 """
@@ -40,7 +42,7 @@ import stat
 import sys
 import threading
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -112,6 +114,21 @@ class SessionRow:
     has_video: bool
     not_judged: int = 0  # complete lifts the camera's view could not judge
     twists: int = 0  # twist events the view could judge
+    person: str = ""  # as the user gave it (display only), "" when not given
+    task: str = ""
+    analysed_at: str = ""  # the report's session.analysed_at (ISO 8601, UTC); created_utc when the report had none
+    task_li: float | None = None  # the task's lifting index, when a load was given
+
+    @property
+    def when(self) -> datetime:
+        """When the analysis ran (the report's own time, else the save's), timezone-aware."""
+        try:
+            moment = datetime.fromisoformat(self.analysed_at.replace("Z", "+00:00")) if self.analysed_at else None
+        except ValueError:
+            moment = None
+        if moment is None:
+            return self.created
+        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
     @property
     def created(self) -> datetime:
@@ -181,9 +198,41 @@ def _migrate_1_to_2(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE sessions ADD COLUMN twists INTEGER NOT NULL DEFAULT 0")
 
 
+def _session_fields(report: Mapping[str, object]) -> tuple[str, str, str | None, float | None]:
+    """(person, task, analysed_at, task_li) of a report dict; blanks and None where it has none (older reports)."""
+    session = report.get("session")
+    session = session if isinstance(session, Mapping) else {}
+    summary = report.get("summary")
+    niosh = summary.get("niosh") if isinstance(summary, Mapping) else None
+    li = niosh.get("task_li") if isinstance(niosh, Mapping) else None
+    text = [session.get(k) for k in ("person", "task", "analysed_at")]
+    person, task, when = (v.strip() if isinstance(v, str) else "" for v in text)
+    number = float(li) if isinstance(li, (int, float)) and not isinstance(li, bool) else None
+    return person, task, when or None, number
+
+
+def _migrate_2_to_3(conn: sqlite3.Connection) -> None:
+    # Sessions carry who and what they were about, when the analysis ran, and the task's lifting index:
+    # History filters by person and charts by date. Old rows are filled from the report each one stored.
+    added = ("person TEXT NOT NULL DEFAULT ''", "task TEXT NOT NULL DEFAULT ''", "analysed_at TEXT", "task_li REAL")
+    for column in added:
+        conn.execute(f"ALTER TABLE sessions ADD COLUMN {column}")
+    conn.execute("CREATE INDEX sessions_by_person ON sessions (person, created_utc)")
+    for sid, blob in conn.execute("SELECT id, report_zlib FROM sessions").fetchall():
+        try:
+            report = json.loads(zlib.decompress(blob).decode("utf-8"))
+        except (zlib.error, UnicodeDecodeError, ValueError):
+            continue  # a damaged report stays listed with blank fields; opening it says it is damaged
+        if isinstance(report, dict):
+            conn.execute(
+                "UPDATE sessions SET person = ?, task = ?, analysed_at = ?, task_li = ? WHERE id = ?",
+                (*_session_fields(report), sid),
+            )
+
+
 # MIGRATIONS[i] takes the schema from version i to i + 1, inside the caller's transaction.
 # To change the schema: append a function here; never edit one that has shipped.
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_0_to_1, _migrate_1_to_2)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_0_to_1, _migrate_1_to_2, _migrate_2_to_3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -219,7 +268,12 @@ def _summary_columns(report: dict[str, object]) -> dict[str, object]:
 
     view = ReportView.from_dict(report)
     verdicts = view.summary.verdicts
+    person, task, analysed_at, task_li = _session_fields(report)
     return {
+        "person": person,
+        "task": task,
+        "analysed_at": analysed_at,
+        "task_li": task_li,
         "lift_count": view.summary.lift_count,
         "good": verdicts.get("good", 0),
         "caution": verdicts.get("caution", 0),
@@ -284,12 +338,14 @@ def _check_session(
 _ROW_COLUMNS = (
     "id, created_utc, source_name, source_kind, lift_count, good, caution, poor, share_good, "
     "peak_trunk_flexion_deg, peak_twist_deg, duration_s, "
-    "EXISTS (SELECT 1 FROM videos WHERE videos.session_id = sessions.id) AS has_video, not_judged, twists"
+    "EXISTS (SELECT 1 FROM videos WHERE videos.session_id = sessions.id) AS has_video, not_judged, twists, "
+    "person, task, analysed_at, task_li"
 )
 
 
 def _row(record: tuple[object, ...]) -> SessionRow:
-    (sid, created, name, kind, count, good, caution, poor, share, flexion, twist, duration, video, nj, tw) = record
+    (sid, created, name, kind, count, good, caution, poor, share, flexion, twist, duration, video, nj, tw) = record[:15]
+    person, task, analysed_at, task_li = record[15:19]
     return SessionRow(
         id=int(sid),  # type: ignore[call-overload]
         created_utc=str(created),
@@ -306,6 +362,10 @@ def _row(record: tuple[object, ...]) -> SessionRow:
         has_video=bool(video),
         not_judged=int(nj),  # type: ignore[call-overload]
         twists=int(tw),  # type: ignore[call-overload]
+        person=str(person or ""),
+        task=str(task or ""),
+        analysed_at=str(analysed_at or ""),
+        task_li=task_li,  # type: ignore[arg-type]
     )
 
 
@@ -540,21 +600,71 @@ class HistoryStore:
 
     # -- reading
 
-    def list_sessions(self, limit: int | None = None) -> list[SessionRow]:
-        """The saved sessions, newest first; at most ``limit`` of them."""
+    def list_sessions(self, limit: int | None = None, *, people: Sequence[str] | None = None) -> list[SessionRow]:
+        """The saved sessions, newest first; at most ``limit`` of them; only ``people``'s when given
+        ("" stands for the sessions no person was given for)."""
         if limit is not None and (not isinstance(limit, int) or limit < 0):
             raise StoreError(f"limit must be None or an int >= 0, got {limit!r}")
-        return self._rows("DESC", -1 if limit is None else limit)
+        return self._rows("DESC", -1 if limit is None else limit, people)
 
-    def progress(self) -> list[SessionRow]:
-        """Every saved session, oldest first: the progress chart's x axis (share good, peak flexion, twist)."""
-        return self._rows("ASC", -1)
+    def progress(self, *, people: Sequence[str] | None = None) -> list[SessionRow]:
+        """Every saved session (``people``'s only, when given), oldest first: the progress chart's data."""
+        return self._rows("ASC", -1, people)
 
-    def _rows(self, order: str, limit: int) -> list[SessionRow]:
-        sql = f"SELECT {_ROW_COLUMNS} FROM sessions ORDER BY created_utc {order}, id {order} LIMIT ?"
+    def people(self) -> list[str]:
+        """The persons sessions were saved for, in alphabetical order ("" when some sessions name nobody)."""
         with self._lock:
             try:
-                records = self._connection().execute(sql, (limit,)).fetchall()
+                records = self._connection().execute("SELECT DISTINCT person FROM sessions ORDER BY person").fetchall()
+            except sqlite3.Error as exc:
+                raise StoreError(f"could not read the history {self.path}: {exc}") from exc
+        return [str(r[0]) for r in records]
+
+    def latest_neutral(self, person: str, *, look_back: int = 20) -> dict[str, object] | None:
+        """The neutral posture recorded in ``person``'s newest session that recorded one (``report["neutral"]``,
+        ``Neutral.to_dict()`` plus "source"), to measure their next session from; None when there is none.
+
+        Only a recorded one: a neutral given to a session came from History already. ``look_back`` sessions at most
+        are read (each a report to decompress).
+        """
+        if not person:
+            return None
+        with self._lock:
+            try:
+                blobs = (
+                    self._connection()
+                    .execute(
+                        "SELECT report_zlib FROM sessions WHERE person = ? ORDER BY created_utc DESC, id DESC LIMIT ?",
+                        (person, int(look_back)),
+                    )
+                    .fetchall()
+                )
+            except sqlite3.Error as exc:
+                raise StoreError(f"could not read the history {self.path}: {exc}") from exc
+        for (blob,) in blobs:
+            try:
+                report = json.loads(zlib.decompress(blob).decode("utf-8"))
+            except (zlib.error, UnicodeDecodeError, ValueError):
+                continue
+            neutral = report.get("neutral") if isinstance(report, dict) else None
+            if (
+                isinstance(neutral, dict)
+                and neutral.get("source") == "recorded"
+                and neutral.get("trunk_deg") is not None
+            ):
+                return neutral
+        return None
+
+    def _rows(self, order: str, limit: int, people: Sequence[str] | None = None) -> list[SessionRow]:
+        where, args = "", ()  # type: tuple[str, tuple[object, ...]]
+        if people is not None:
+            wanted = tuple(str(p) for p in people)
+            where = f"WHERE person IN ({', '.join('?' * len(wanted))})" if wanted else "WHERE 0"
+            args = wanted
+        sql = f"SELECT {_ROW_COLUMNS} FROM sessions {where} ORDER BY created_utc {order}, id {order} LIMIT ?"
+        with self._lock:
+            try:
+                records = self._connection().execute(sql, (*args, limit)).fetchall()
             except sqlite3.Error as exc:
                 raise StoreError(f"could not read the history {self.path}: {exc}") from exc
         return [_row(r) for r in records]

@@ -1161,3 +1161,39 @@ def _cut_stream(out: Any, video_in: Any, first: Any, cut: Cut) -> Any:
     if rotation:
         video_out.set_display_rotation(rotation)
     return video_out
+
+
+def cut_clip(
+    source: str | Path,
+    start_s: float,
+    end_s: float,
+    out: str | Path,
+    *,
+    limits: LimitsConfig = CLI_LIMITS,
+) -> int:
+    """The part of ``source`` from ``start_s`` to ``end_s`` as its own H.264 MP4 at ``out``; the frames written.
+
+    Re-encoded rather than copied: a copy can only start at a key frame, seconds before the lift. Decoding
+    starts from a seek (``SpanReader``), so a clip from the end of a long video costs its own length.
+    The clip's time starts at 0. Raises VideoError when ``source`` has no frames in the span.
+    """
+    if not (math.isfinite(start_s) and math.isfinite(end_s)) or end_s <= start_s:
+        raise ValueError(f"a clip needs finite start_s < end_s, got {start_s!r} to {end_s!r}")
+    times = frame_times(source, None, limits=limits)
+    if times is None:  # packets without times: read the whole file, keeping the span
+        frames: Iterable[Frame] = (
+            f for f in VideoReader(source, max_fps=None, max_side_px=None, limits=limits) if start_s <= f.t_s <= end_s
+        )
+    else:
+        wanted = [t for t in times if start_s <= t <= end_s]
+        frames = SpanReader(source, wanted, max_side_px=None, limits=limits)
+    rate = probe(source, limits=limits).fps or 30.0
+    written = 0
+    with VideoWriter(out, fps_hint=rate) as writer:
+        for frame in frames:
+            writer.write(frame.rgb, frame.t_s - start_s)
+            written += 1
+    if written == 0:
+        Path(out).unlink(missing_ok=True)
+        raise VideoError(f"{Path(source).name} has no frames between {start_s:.2f} s and {end_s:.2f} s")
+    return written

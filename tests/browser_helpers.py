@@ -176,14 +176,14 @@ def sync_playwright():  # type: ignore[no-untyped-def]
 
 
 @contextmanager
-def chromium_tab(extra_args: list[str] | None = None) -> Iterator:  # type: ignore[type-arg]
-    """A tab in a fresh headless Chromium, 1280x900; fails the test if the page raised a JavaScript error."""
+def chromium_tab(extra_args: list[str] | None = None, size: tuple[int, int] = (1280, 900)) -> Iterator:  # type: ignore[type-arg]
+    """A tab in a fresh headless Chromium, ``size`` (width, height); fails the test if the page raised a JS error."""
     with sync_playwright()() as p:
         browser = p.chromium.launch(
             executable_path=find_chromium(), args=CHROMIUM_ARGS + (extra_args or []), headless=True
         )
         try:
-            tab = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+            tab = browser.new_context(viewport={"width": size[0], "height": size[1]}).new_page()
             tab.set_default_timeout(30_000)
             js_errors: list[str] = []
             tab.on("pageerror", lambda exc: js_errors.append(str(exc)))

@@ -26,6 +26,12 @@ def shown(markdown: str) -> str:
     return re.sub(r"\\(.)", r"\1", markdown)
 
 
+def label_words(label: str) -> str:
+    """A metric label's words without its colour and mark: ":green[**✓ Good**]" -> "Good"."""
+    match = re.fullmatch(r":\w+\[\*\*(?:[✓!✗?] )?(.*?)\*\*\]", label)
+    return match.group(1) if match else label
+
+
 def _app() -> AppTest:
     at = AppTest.from_file(APP, default_timeout=300)
     at.run()
@@ -59,7 +65,7 @@ def test_upload_shows_summary_matching_the_report(uploaded) -> None:  # type: ig
     assert len(sessions) == 1 and sessions[0].source_name == CLIP and sessions[0].source_kind == "upload"
     report = _history(data).load_session(sessions[0].id).report
     summary = report["summary"]
-    metrics = {m.label: m.value for m in at.metric}
+    metrics = {label_words(m.label): m.value for m in at.metric}
     assert metrics["Lifts"] == str(summary["lift_count"]) == "2"
     for verdict in ("good", "caution", "poor"):
         assert metrics[verdict.capitalize()] == str(summary["verdicts"][verdict])
@@ -67,8 +73,11 @@ def test_upload_shows_summary_matching_the_report(uploaded) -> None:  # type: ig
     assert len(table) == len(report["lifts"])
     assert list(table["Trunk flexion (°)"]) == [round(row["peak_trunk_flexion_deg"]) for row in report["lifts"]]
     assert [s.split(" ")[0] for s in table["Style"]] == [row["style"] for row in report["lifts"]]
-    cards = [m.value for m in at.markdown if m.value.startswith("**Lift ")]
-    assert len(cards) == 2
+    # Each lift is on a full card (the ones that need work) or a line of its own (the others).
+    lifts = [n for m in at.markdown for n in re.findall(r"\*\*Lift (\d+)\*\*", m.value) if "**Lift" in m.value[:8]]
+    assert sorted(set(lifts)) == ["1", "2"]
+    for m in at.markdown:  # a verdict is a coloured word with its mark, never an emoji alone
+        assert not re.search("[\u2705\u26a0\u26d4\u2754]", m.value), m.value
     assert any("First thing to change" in m.value for m in at.markdown)
     assert any("did not leave it" in c.value for c in at.caption)
 
@@ -196,3 +205,61 @@ def test_a_rerun_of_the_live_page_keeps_the_stream_a_return_to_it_does_not() -> 
         assert back[WEBRTC_KEY]._last_rendered_run_count == 7
     assert not keep_stream_over_reruns({"page_before": "live", "page_now": "live"}, WEBRTC_KEY)  # no stream yet
     assert not keep_stream_over_reruns(state("live", "live", None), WEBRTC_KEY)
+
+
+def _summary_of(report: dict) -> None:
+    from liftcheck.ui.summary import render_summary
+
+    render_summary(report, key="t")
+
+
+def test_a_long_session_leads_with_the_lifts_that_need_work_and_lists_the_rest_on_a_line_each() -> None:
+    """Twenty lifts: the five worst on full cards (poor first), every other lift on one line, each verdict a coloured
+    word with its mark; no lift is left out."""
+    verdicts = ["good"] * 12 + ["caution"] * 5 + ["poor"] * 3
+    lifts = [
+        {"lift": i + 1, "start_s": 3.0 * i, "end_s": 3.0 * i + 2.0, "style": "squat", "verdict": v,
+         "cue": "" if v == "good" else "Bend your knees", "peak_trunk_flexion_deg": 30.0 + i}
+        for i, v in enumerate(verdicts)
+    ]  # fmt: skip
+    report = {"schema_version": 2, "source": "long.mp4", "lifts": lifts, "summary": {"lift_count": 20}}
+    at = AppTest.from_function(_summary_of, args=(report,), default_timeout=60).run()
+    assert not at.exception
+    cards = [m.value for m in at.markdown if m.value.startswith("**Lift ")]
+    assert len(cards) == 5
+    carded = [int(re.match(r"\*\*Lift (\d+)\*\*", c).group(1)) for c in cards]  # type: ignore[union-attr]
+    assert carded == sorted(carded)  # in lift order on the page
+    assert {18, 19, 20} <= set(carded)  # every poor lift has its card
+    assert all(":red-badge[✗ Poor]" in c or ":orange-badge[! Caution]" in c for c in cards)
+    (listed,) = [m.value for m in at.markdown if m.value.startswith("- **Lift ")]
+    lines = listed.splitlines()
+    assert len(lines) == 15 and all(":green-badge[✓ Good]" in ln or "Caution" in ln for ln in lines)
+    numbers = [int(re.search(r"Lift (\d+)", ln).group(1)) for ln in lines]  # type: ignore[union-attr]
+    assert sorted(carded + numbers) == list(range(1, 21))
+
+
+def test_the_session_details_reach_the_report_and_history_and_the_posture_is_reused(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Person, task and load from "About this session" go into the report and History; the person's next session is
+    measured from the standing posture their first one recorded."""
+    monkeypatch.setenv("LIFTCHECK_SAMPLES_DIR", str(data_dir / "none"))
+    monkeypatch.setattr("liftcheck.workshop.samples.PROJECT_ROOT", data_dir)
+    at = _app()
+    at.text_input(key="given-person").input("Ana ![x](http://example.invalid/x.png)").run()
+    at.text_input(key="given-task").input("boxes").run()
+    at.number_input(key="given-load").set_value(8.0).run()
+    at.button(key="sample-run").click().run()
+    assert not at.exception and not at.error
+    at.button(key="sample-run").click().run()
+    assert not at.exception and not at.error
+    store = _history(data_dir)
+    second, first = store.list_sessions()
+    assert (first.person, first.task) == ("Ana ![x](http://example.invalid/x.png)", "boxes")
+    reports = [store.load_session(s.id).report for s in (first, second)]
+    assert all(r["task_inputs"]["load_kg"] == 8.0 for r in reports)
+    assert reports[0]["neutral"]["source"] == "recorded"
+    assert reports[1]["neutral"]["source"] == "given"
+    assert reports[1]["neutral"]["trunk_deg"] == reports[0]["neutral"]["trunk_deg"]
+    # The name is shown as a code span (text), never as Markdown that would fetch the picture.
+    assert any("`Ana ![x](http://example.invalid/x.png)`" in m.value for m in at.markdown)

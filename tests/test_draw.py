@@ -241,8 +241,8 @@ def test_bad_frame_is_refused_with_a_clear_message() -> None:
 def test_cue_colour_follows_severity(size: tuple[int, int]) -> None:
     """The cue text is reddish when the severity is "poor" and greenish when it is "ok"."""
     frame = grey(*size)
-    hud_ok = some_hud(cue_severity="ok", last_verdict=None, message="")
-    hud_poor = some_hud(cue_severity="poor", last_verdict=None, message="")
+    hud_ok = some_hud(phase="standing", cue_severity="ok", last_verdict=None, message="")
+    hud_poor = some_hud(phase="standing", cue_severity="poor", last_verdict=None, message="")
     ok = draw_overlay(frame, None, None, hud_ok).astype(int)
     poor = draw_overlay(frame, None, None, hud_poor).astype(int)
     text = _changed(ok, poor)
@@ -252,6 +252,29 @@ def test_cue_colour_follows_severity(size: tuple[int, int]) -> None:
     assert r > g + 40
     r, g, _ = ok[text].mean(axis=0)
     assert g > r + 40
+
+
+def test_during_a_lift_the_banner_names_it_not_the_last_lifts_verdict() -> None:
+    """Going down or coming up, the bottom says "Lift 4 – going down…" in white, whatever the last lift got;
+    standing again, the last lift's verdict and cue come back in their colours."""
+    frame = grey(480, 640)
+    hud = some_hud(message="")
+    assert hud.current == "Lift 4 – going down…" and some_hud(phase="coming up").current == "Lift 4 – coming up…"
+    assert some_hud(phase="standing").current == ""
+    poor_before = draw_overlay(frame, None, None, some_hud(message="", last_verdict="poor", cue_severity="poor"))
+    good_before = draw_overlay(frame, None, None, some_hud(message="", last_verdict="good", cue_severity="ok"))
+    bottom = slice(240, 480)
+    assert np.array_equal(poor_before[bottom], good_before[bottom])  # the previous verdict does not show
+    text = _changed(frame[bottom].astype(int), poor_before[bottom].astype(int)) & (
+        poor_before[bottom].min(axis=2) > 200
+    )
+    assert text.sum() > 100  # white letters
+    standing = draw_overlay(frame, None, None, some_hud(phase="standing", message="", last_verdict="poor",
+                                                        cue_severity="poor")).astype(int)  # fmt: skip
+    r, g, _ = standing[bottom][_changed(frame[bottom], standing[bottom]) & (standing[bottom][..., 0] > 150)].mean(
+        axis=0
+    )
+    assert r > g + 40  # the poor cue, red, once the lift is over
 
 
 def test_hud_accepts_enum_members_and_refuses_unknown_levels() -> None:

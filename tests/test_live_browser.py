@@ -70,7 +70,7 @@ def server(model_dir: Path, samples_dir: Path, tmp_path_factory: pytest.TempPath
 
 @pytest.fixture
 def page(server: StreamlitServer, fake_camera: Path):  # type: ignore[no-untyped-def]
-    with chromium_tab(fake_camera_args(fake_camera)) as tab:
+    with chromium_tab(fake_camera_args(fake_camera), size=(1400, 900)) as tab:
         # streamlit-webrtc logs its connection steps to the console (in its iframe): kept for a failure message.
         console: list[str] = []
         tab.on("console", lambda message: console.append(f"{message.type}: {message.text}"[:300]))
@@ -148,6 +148,13 @@ def _camera_counts(page) -> dict[str, float]:  # type: ignore[no-untyped-def]
         "lost": lost,
         "dropped": sent - analysed if "Frames dropped" not in metrics else int(metrics["Frames dropped"]),
     }
+
+
+def _live_count(page) -> int:  # type: ignore[no-untyped-def]
+    """The live panel's lift counter (large type, beside the camera), or 0 before it shows."""
+    counter = page.locator(".lc-live .count")
+    found = re.search(r"Lifts\s*(\d+)", counter.first.inner_text()) if counter.count() else None
+    return int(found.group(1)) if found else 0
 
 
 def _live_lifts(page) -> list[str]:  # type: ignore[no-untyped-def]
@@ -244,8 +251,13 @@ def test_live_camera_lifts_summary_and_history(page, server: StreamlitServer):  
         page, server, "no lift appeared in the live list", FIRST_LIFT_TIMEOUT_S, lambda: _live_lifts(page), "lift"
     )
     assert "Lift 1" in lifts, f"the live list does not start at Lift 1: {lifts}"
-    assert (_metric(page, "Lifts") or 0) >= 1
-    live_count = max(len(_live_lifts(page)), _metric(page, "Lifts") or 0)
+    assert _live_count(page) >= 1
+    live_count = max(len(_live_lifts(page)), _live_count(page))
+    # The counter, the lift under way or waiting, and the last verdict in words sit on the first screen (1400×900).
+    for what in (".lc-live .count", ".lc-live .now", ".lc-live .verdict"):
+        box = page.locator(what).first.bounding_box()
+        assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 900, (what, box)
+    assert re.search(r"(Good|Caution|Poor|Not judged)", page.locator(".lc-live .verdict").first.inner_text())
     frames_live = _metric(page, "Frames analysed") or 0
     assert frames_live >= frames, "the 'Frames analysed' metric went down"
     screenshot(page, "live-03-lift")

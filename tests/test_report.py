@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import math
 
+import pytest
+
 from liftcheck.kinematics import Kinematics
-from liftcheck.report import CSV_COLUMNS, SCHEMA_VERSION, build_report, find_twist_events, frequency_finding
+from liftcheck.report import (
+    CSV_COLUMNS,
+    SCHEMA_VERSION,
+    ReportView,
+    build_report,
+    find_twist_events,
+    frequency_finding,
+)
 from liftcheck.reps import segment
 from liftcheck.rules import judge
 from liftcheck.workshop import synthetic as syn
@@ -67,7 +77,49 @@ def test_csv_has_one_row_per_lift_with_the_columns() -> None:
     rows = list(csv.DictReader(io.StringIO(report.to_csv())))
     assert tuple(rows[0].keys()) == CSV_COLUMNS
     assert [r["style"] for r in rows] == ["squat", "stoop"]
-    assert "stoop_lift" in rows[1]["findings"]
+    assert "Bent at the waist, not the knees" in rows[1]["findings"]  # the finding's title, not its rule id
+    assert "stoop_lift" not in rows[1]["findings"]
+
+
+def test_csv_values_are_rounded_booleans_words_and_the_session_and_index_columns_appear() -> None:
+    """Angles and times to a tenth, indices to a hundredth, true/false, person/task/time, NIOSH columns with a load."""
+    report, _ = _report(SESSION)
+    data = report.to_dict()
+    data["session"] = {"analysed_at": "2026-05-01T10:00:00+00:00", "person": "Ana, B.", "task": "boxes"}
+    plain_rows = list(csv.DictReader(io.StringIO(ReportView.from_dict(data).to_csv())))
+    assert not any(k.startswith("niosh_") for k in plain_rows[0])  # no load asked for: no lifting-equation columns
+    data["task_inputs"] = {"load_kg": 12.0}
+    for lift, li in zip(data["lifts"], (0.8123456, 1.3456789)):
+        lift["niosh"] = {"origin": {}, "applicable": True, "li": li, "rwl_kg": 12.0 / li, "band": "increased"}
+    rows = list(csv.DictReader(io.StringIO(ReportView.from_dict(data).to_csv())))
+    assert [r["person"] for r in rows] == ["Ana, B.", "Ana, B."] and rows[0]["task"] == "boxes"
+    assert rows[0]["analysed_at"] == "2026-05-01T10:00:00+00:00"
+    assert [r["niosh_li"] for r in rows] == ["0.81", "1.35"] and rows[1]["niosh_applicable"] == "true"
+    assert rows[0]["niosh_rwl_kg"] == f"{12.0 / 0.8123456:.1f}" and rows[0]["niosh_load_kg"] == "12.0"
+    for row in rows:
+        assert row["partial"] in ("true", "false")
+        for key in ("start_s", "end_s", "peak_trunk_flexion_deg", "knee_flexion_at_bottom_deg", "peak_twist_deg"):
+            whole, _, decimals = row[key].partition(".")
+            assert len(decimals) <= 1, (key, row[key])
+
+
+@pytest.mark.parametrize("twist_deg", [26.0, 45.0])
+def test_a_bent_twist_in_a_lift_says_whether_the_lifts_twist_finding_counted_it(twist_deg: float) -> None:
+    """The twist table and the lift's findings agree: a bent twist is "counted" exactly when the lift's twist
+    finding is graded, and otherwise says why (within the measurement's error of the limit)."""
+    from liftcheck.html_report import render_html
+
+    scenario = syn.scenario(syn.stand(1.0), syn.lift("stoop", twist_deg=twist_deg), syn.stand(1.0))
+    report, _ = _report(scenario)
+    view = ReportView.from_dict(report.to_dict())
+    (event,) = [e for e in view.twist_events if e.in_lift == 1]
+    assert event.bent and event.reliable
+    (finding,) = [f for f in view.lifts[0].findings if f.rule_id == "trunk_twist"]
+    said = view.twist_in_verdict(event)
+    assert said.startswith("counted") == finding.graded, (said, finding)
+    if not finding.graded:
+        assert finding.near_limit and "limit" in said
+    assert html.escape(said, quote=True) in render_html(view, {})
 
 
 def test_twist_events_are_found_outside_lifts() -> None:

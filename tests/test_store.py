@@ -184,20 +184,20 @@ def test_the_database_uses_wal_foreign_keys_and_the_schema_version(db: Path) -> 
         conn = store._connection()
         assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
         assert conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
-    assert count(db, "PRAGMA user_version") == store_mod.SCHEMA_VERSION == 2
+    assert count(db, "PRAGMA user_version") == store_mod.SCHEMA_VERSION == 3
     conn = sqlite3.connect(db)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     conn.close()
 
 
 def test_a_newer_schema_version_is_refused_and_left_alone(db: Path) -> None:
-    """A history written by a newer liftcheck (user_version 3) is refused with a message saying so, unchanged."""
+    """A history written by a newer liftcheck (user_version 4) is refused with a message saying so, unchanged."""
     HistoryStore(db).close()
     conn = sqlite3.connect(db)
-    conn.execute("PRAGMA user_version = 3")
+    conn.execute("PRAGMA user_version = 4")
     conn.close()
     before = db.read_bytes()
-    with pytest.raises(StoreError, match=r"newer liftcheck \(history schema version 3; this version reads up to 2\)"):
+    with pytest.raises(StoreError, match=r"newer liftcheck \(history schema version 4; this version reads up to 3\)"):
         HistoryStore(db)
     assert db.read_bytes() == before
 
@@ -223,6 +223,76 @@ def test_a_version_1_history_is_upgraded_and_keeps_its_sessions(db: Path) -> Non
         store.save_session(demo_report(), source_name="new.mp4", source_kind="upload")
         assert [r.source_name for r in store.list_sessions()] == ["new.mp4", "old.mp4"]
     assert count(db, "PRAGMA user_version") == store_mod.SCHEMA_VERSION
+
+
+def _history_at_version(db: Path, version: int, reports: list[tuple[str, dict]]) -> None:
+    """A history file as liftcheck wrote it at schema ``version`` (its shipped migrations), holding ``reports``."""
+    conn = sqlite3.connect(db)
+    conn.execute(f"PRAGMA application_id = {store_mod.APPLICATION_ID}")
+    for step in store_mod.MIGRATIONS[:version]:
+        step(conn)
+    for created, report in reports:
+        conn.execute(
+            "INSERT INTO sessions (created_utc, source_name, source_kind, settings_json, report_schema_version, "
+            "lift_count, good, caution, poor, report_zlib) VALUES (?, 'old.mp4', 'upload', '{}', 2, 1, 1, 0, 0, ?)",
+            (created, zlib.compress(json.dumps(report).encode())),
+        )
+    conn.execute(f"PRAGMA user_version = {version}")
+    conn.commit()
+    conn.close()
+
+
+def with_session(
+    report: dict, person: str = "", task: str = "", analysed_at: str = "", li: float | None = None
+) -> dict:  # noqa: E501
+    """``report`` with the session header and the task's lifting index a report of today carries."""
+    report["session"] = {"analysed_at": analysed_at, "person": person, "task": task}
+    if li is not None:
+        report["summary"]["niosh"] = {"task_li": li, "band": "increased"}
+    return report
+
+
+def test_a_version_2_history_gains_person_task_time_and_index_filled_from_its_reports(db: Path) -> None:
+    """Migration 3 back-fills person, task, analysis time and task index from each stored report; blanks otherwise."""
+    dated = with_session(small_report(), "Ana ![x](http://h/x.png)", "pallet", "2026-03-04T05:06:07+00:00", 1.4)
+    _history_at_version(db, 2, [("2026-03-04T05:07:00+00:00", dated), ("2026-01-01T00:00:00+00:00", small_report())])
+    with HistoryStore(db) as store:
+        new, old = store.list_sessions()
+        assert (new.person, new.task, new.task_li) == ("Ana ![x](http://h/x.png)", "pallet", 1.4)
+        assert new.when.isoformat() == "2026-03-04T05:06:07+00:00"  # the report's time, not the save's
+        assert (old.person, old.task, old.analysed_at, old.task_li) == ("", "", "", None)
+        assert old.when == old.created  # an old report without a time falls back to when it was saved
+    assert count(db, "PRAGMA user_version") == store_mod.SCHEMA_VERSION
+
+
+def test_sessions_save_their_person_and_filter_by_it(db: Path) -> None:
+    """A save keeps the report's person, task and index; listing and progress filter by person ("" = nobody named)."""
+    with HistoryStore(db) as store:
+        for person, li in (("Ana", 1.2), ("Ben", None), ("Ana", 0.8), ("", None)):
+            store.save_session(with_session(small_report(), person, "boxes", "2026-05-01T10:00:00+00:00", li),
+                               source_name=f"{person or 'nobody'}.mp4", source_kind="upload")  # fmt: skip
+        assert store.people() == ["", "Ana", "Ben"]
+        ana = store.list_sessions(people=["Ana"])
+        assert [(r.person, r.task_li) for r in ana] == [("Ana", 0.8), ("Ana", 1.2)]  # newest first
+        assert [r.task_li for r in store.progress(people=["Ana"])] == [1.2, 0.8]  # oldest first
+        assert [r.source_name for r in store.list_sessions(people=["Ben", ""])] == ["nobody.mp4", "Ben.mp4"]
+        assert store.list_sessions(people=[]) == []
+        assert len(store.list_sessions()) == 4
+
+
+def test_the_latest_recorded_neutral_of_a_person_is_found(db: Path) -> None:
+    """A person's newest recorded neutral posture comes back; a given one, another person's or none do not."""
+    with HistoryStore(db) as store:
+        assert store.latest_neutral("Ana") is None
+        for person, trunk, source in (("Ana", 4.0, "recorded"), ("Ana", 7.0, "recorded"), ("Ana", 9.0, "given"),
+                                      ("Ben", 2.0, "recorded"), ("Ana", None, "")):  # fmt: skip
+            report = with_session(small_report(), person)
+            if trunk is not None:
+                report["neutral"] = {"trunk_deg": trunk, "frames": 30, "source": source}
+            store.save_session(report, source_name="x.mp4", source_kind="upload")
+        assert store.latest_neutral("Ana") == {"trunk_deg": 7.0, "frames": 30, "source": "recorded"}
+        assert store.latest_neutral("Ben")["trunk_deg"] == 2.0  # type: ignore[index]
+        assert store.latest_neutral("") is None and store.latest_neutral("Cy") is None
 
 
 def test_a_garbage_file_is_refused_and_left_unchanged(db: Path) -> None:

@@ -550,3 +550,24 @@ def test_writer_refuses_bad_frames(tmp_path: Path) -> None:
         writer.write(np.zeros((48, 64, 3), np.uint8), 0.0)
         with pytest.raises(ValueError, match="size changed"):
             writer.write(np.zeros((50, 64, 3), np.uint8), 0.1)
+
+
+def test_cut_clip_gives_the_span_as_a_video_of_its_own(tmp_path: Path) -> None:
+    """A lift's clip: the frames between start and end, re-timed from 0, in an MP4 probe reads with that length."""
+    from liftcheck.video import VideoWriter, cut_clip, probe, read_frames
+
+    source = tmp_path / "whole.mp4"
+    with VideoWriter(source, fps_hint=10.0) as writer:
+        for i in range(40):  # 4 s at 10 fps; each frame's grey level says its index
+            writer.write(np.full((64, 96, 3), 6 * i, dtype=np.uint8), i / 10.0)
+    clip = tmp_path / "lift.mp4"
+    written = cut_clip(source, 1.0, 2.5, clip)
+    assert written == 16  # frames at 1.0, 1.1, ..., 2.5
+    info = probe(clip)
+    assert abs(info.duration_s - 1.6) < 0.15 and (info.width, info.height) == (96, 64)
+    first = next(iter(read_frames(clip, max_fps=None)))
+    assert first.t_s < 0.05 and abs(float(first.rgb.mean()) - 60.0) < 6.0  # it starts with frame 10
+    with pytest.raises(VideoError, match="no frames between"):
+        cut_clip(source, 10.0, 11.0, tmp_path / "none.mp4")
+    with pytest.raises(ValueError, match="start_s < end_s"):
+        cut_clip(source, 2.0, 1.0, tmp_path / "bad.mp4")

@@ -19,7 +19,10 @@ from pathlib import Path
 import streamlit as st
 
 from liftcheck.config import APP_LIMITS, DEFAULT_CONFIG, Config
+from liftcheck.frames import Given
+from liftcheck.kinematics import Neutral
 from liftcheck.models import VARIANTS, ModelError
+from liftcheck.niosh import TaskInputs
 from liftcheck.pipeline import AnalysisCancelled, Progress, analyze_synthetic, analyze_video
 from liftcheck.report import Report
 from liftcheck.store import HistoryStore, StoreError
@@ -38,6 +41,19 @@ VIDEO_TYPES = ("mp4", "mov", "m4v", "avi", "webm", "mkv", "gif")
 ANALYSES = Turns(APP_LIMITS.max_concurrent_analyses)
 RATES = {"15 frames/s (fastest)": 15.0, "30 frames/s (default)": 30.0, "every frame": None}
 VIEWS = {"automatic": None, "side": "side", "front": "front", "oblique (about 45°)": "oblique"}
+NOT_GIVEN = "not given"
+GRIPS = {
+    NOT_GIVEN: None,
+    "good (handles or cut-outs that fit the hand)": "good",
+    "fair (handles that fit poorly, or a firm grip by bending the fingers)": "fair",
+    "poor (no handles, bulky, loose or slippery)": "poor",
+}
+WORK_DURATIONS = {
+    NOT_GIVEN: None,
+    "short (up to 1 hour, then as long a rest)": "short",
+    "moderate (1–2 hours)": "moderate",
+    "long (2–8 hours)": "long",
+}
 
 
 @dataclass(frozen=True)
@@ -46,6 +62,8 @@ class Settings:
     max_fps: float | None
     view: str | None
     keep_video: bool = False
+    # Who and what the session is about, and the lifting equation's inputs ("About this session").
+    given: Given | None = None
 
     def config(self) -> Config:
         kin = replace(DEFAULT_CONFIG.kinematics, view_override=self.view)
@@ -53,6 +71,10 @@ class Settings:
 
     def as_dict(self) -> dict[str, object]:
         return {"model": self.model, "max_fps": self.max_fps, "view": self.view or "automatic"}
+
+    def same_as(self, other: Settings) -> bool:
+        """The same settings (``==`` would say no: a neutral posture holds NaN for what it did not measure)."""
+        return repr(self) == repr(other)
 
 
 def sidebar_settings() -> Settings:
@@ -85,8 +107,99 @@ def sidebar_settings() -> Settings:
             key="setting-keep-video",
             help="Off by default: History keeps the report and the thumbnails, not the video.",
         )
+        given = session_inputs()
         st.caption("Everything runs on this machine. No video leaves it.")
-    return Settings(model=str(model), max_fps=RATES[str(rate)], view=VIEWS[str(view)], keep_video=bool(keep))
+    return Settings(
+        model=str(model), max_fps=RATES[str(rate)], view=VIEWS[str(view)], keep_video=bool(keep), given=given
+    )
+
+
+def session_inputs() -> Given | None:
+    """The "About this session" inputs: person, task and the lifting equation's inputs, as a ``Given``.
+
+    None when nothing is filled in. The lifting equation's inputs go in only when one of them is given;
+    a value the equation refuses is said in the sidebar and left out, and the analysis runs without it.
+    """
+    with st.expander("About this session", expanded=False):
+        person = st.text_input("Person", key="given-person", max_chars=80, placeholder="e.g. Sam, or a worker ID")
+        task = st.text_input("Task", key="given-task", max_chars=80, placeholder="e.g. loading pallets")
+        st.caption("For the lifting index (NIOSH): the load and the person's height; grip and work time help.")
+        load = st.number_input(
+            "Load (kg)", min_value=0.5, max_value=200.0, value=None, step=0.5, key="given-load",
+            help="The weight lifted. With it each lift gets a lifting index (load ÷ recommended limit).",
+        )  # fmt: skip
+        height = st.number_input(
+            "Person's height (cm)", min_value=50.0, max_value=250.0, value=None, step=1.0, key="given-height",
+            help="Sets the scale of the body; without it the scale comes from the pose and is less certain.",
+        )  # fmt: skip
+        grip = st.selectbox("Grip on the load", list(GRIPS), key="given-grip")
+        duration = st.selectbox("How long they lift in a day", list(WORK_DURATIONS), key="given-duration")
+        spell = st.number_input(
+            "Minutes of lifting in every 15", min_value=0.5, max_value=15.0, value=None, step=0.5, key="given-spell",
+            help="A clip of lifts back to back is not the working pace. Say how many minutes of every 15 are spent "
+            "lifting, and the lifting equation takes the rate over the 15 minutes (NIOSH's rule for short samples).",
+        )  # fmt: skip
+        posture = st.container()
+    coupling, work = GRIPS[str(grip)], WORK_DURATIONS[str(duration)]
+    task_inputs: TaskInputs | None = None
+    if any(v is not None for v in (load, height, coupling, work, spell)):
+        extra: dict[str, object] = {}
+        if spell is not None:
+            extra["lifting_min_per_15_min"] = float(spell)
+        if coupling is not None:
+            extra["coupling"] = coupling
+        if work is not None:
+            extra["duration"] = work
+        try:
+            task_inputs = TaskInputs(
+                load_kg=None if load is None else float(load),
+                stature_cm=None if height is None else float(height),
+                **extra,  # type: ignore[arg-type]
+            )
+        except (TypeError, ValueError) as exc:
+            st.error(plain(f"The lifting index is left out: {exc}"))
+    try:
+        given = Given(person=str(person or ""), task=str(task or ""), task_inputs=task_inputs)
+    except (TypeError, ValueError) as exc:
+        st.error(plain(f"The session's details are left out: {exc}"))
+        return None
+    if given.person:
+        with posture:  # inside the expander, under the other inputs
+            given = replace(given, neutral=_neutral_from_history(given.person))
+    return given if (given.person or given.task or given.task_inputs is not None) else None
+
+
+def _neutral_from_history(person: str) -> Neutral | None:
+    """The person's standing posture as recorded in an earlier session in History, when the user wants it reused.
+
+    Their own upright (a habitual lean, how the camera sees them) then counts from the first frame, instead of being
+    recorded again from the first seconds of standing still. Off by choice for a camera set up differently.
+    """
+    reuse = st.checkbox(
+        "Reuse their standing posture from History",
+        value=True,
+        key="given-reuse-neutral",
+        help="Measure from the person's upright posture recorded in their last session. Untick when the camera "
+        "stands differently this time.",
+    )
+    if not reuse:
+        return None
+    store = history_store()
+    if store is None:
+        return None
+    try:
+        saved = store.latest_neutral(person)
+        neutral = Neutral.from_dict(saved) if saved else None
+    except (StoreError, ValueError) as exc:
+        st.caption(plain(f"No standing posture from History: {exc}"))
+        return None
+    if neutral is None:
+        st.caption(with_names(f"No standing posture of {person} in History yet: it is recorded this time.", [person]))
+        return None
+    st.caption(
+        with_names(f"Using {person}'s standing posture from History (trunk {neutral.trunk_deg:.0f}°).", [person])
+    )
+    return neutral
 
 
 @st.cache_resource
@@ -238,6 +351,7 @@ def _analyse(
                 config=settings.config(),
                 source_name=display_name,
                 progress=_progress_reporter(bar, started),
+                given=settings.given,
             )
         else:
             ext = suffix.lower().lstrip(".")
@@ -253,6 +367,7 @@ def _analyse(
                 cancel=cancel,
                 config=settings.config(),
                 source_name=display_name,
+                given=settings.given,
             )
         video = annotated.read_bytes() if annotated.exists() else None
     except VideoError as exc:

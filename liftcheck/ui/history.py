@@ -6,12 +6,16 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from liftcheck.presentation import PAPER
 from liftcheck.store import SessionNotFound, SessionRow, StoreError
 from liftcheck.ui.common import history_store
-from liftcheck.ui.summary import render_summary
+from liftcheck.ui.summary import render_summary, verdict_words
 from liftcheck.ui.text import name, plain, with_names
 
 CONFIRM_KEY = "history-confirm-delete"
+NOBODY = "(no person given)"
+# The verdict counts' headings: the word with its mark; the cells take the verdict's colour where not 0.
+GOOD, CAUTION, POOR = (verdict_words(v) for v in ("good", "caution", "poor"))
 DELETED_KEY = "history-deleted"
 
 
@@ -32,38 +36,51 @@ def page() -> None:
     if not rows:
         st.info("No sessions yet. Analyse a video on the Upload page, or a live session; it appears here.")
         return
+    people = sorted({r.person for r in rows})
+    if len(people) > 1:
+        chosen = st.multiselect(
+            "Person",
+            people,
+            default=[],
+            format_func=lambda p: p or NOBODY,  # names are shown as the widget's plain text, never Markdown
+            key="history-people",
+            placeholder="Everyone",
+            help="Show the sessions of these people only (empty: everyone).",
+        )
+        if chosen:
+            try:
+                rows = store.list_sessions(people=chosen)
+            except StoreError as exc:
+                st.error(plain(f"History cannot be read: {exc}"))
+                return
     table = pd.DataFrame(
         {
-            "When (UTC)": [r.created.strftime("%Y-%m-%d %H:%M") for r in rows],
+            "When": [_local(r) for r in rows],
+            "Person": [r.person or "–" for r in rows],
+            "Task": [r.task or "–" for r in rows],
             "Source": [r.source_name for r in rows],
             "Lifts": [r.lift_count for r in rows],
-            "Good lifts": [f"{r.good} of {r.lift_count}" for r in rows],
+            GOOD: [r.good for r in rows],
+            CAUTION: [r.caution for r in rows],
+            POOR: [r.poor for r in rows],
+            "Lifting index": [r.task_li for r in rows],
             "Peak trunk (°)": [r.peak_trunk_flexion_deg for r in rows],
             "Peak twist (°)": [r.peak_twist_deg for r in rows],
         }
     )
-    st.caption("Choose a session to open it.")
+    if all(r.task_li is None for r in rows):
+        table = table.drop(columns=["Lifting index"])
+    st.caption("Choose a session to open it. Times are UTC.")
     event = st.dataframe(
-        table, hide_index=True, on_select="rerun", selection_mode="single-row", key="history-table", width="stretch"
+        _styled(table),
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="single-row",
+        key="history-table",
+        width="stretch",
     )
     if len(rows) >= 2:
-        st.subheader("Progress")
-        progress = store.progress()
-        data = pd.DataFrame(
-            {
-                "session": list(range(1, len(progress) + 1)),
-                "good lifts (%)": [None if r.share_good is None else 100 * r.share_good for r in progress],
-                "peak trunk flexion (°)": [r.peak_trunk_flexion_deg for r in progress],
-                "peak twist (°)": [r.peak_twist_deg for r in progress],
-            }
-        ).melt("session", var_name="measure", value_name="value")
-        chart = (
-            alt.Chart(data)
-            .mark_line(point=True)
-            .encode(x=alt.X("session:O", title="session (oldest first)"), y="value:Q", color="measure:N")
-            .properties(height=240)
-        )
-        st.altair_chart(chart, width="stretch")
+        progress_charts(list(reversed(rows)))
     picked = event.selection.rows if event is not None and hasattr(event, "selection") else []
     if not picked:
         return
@@ -86,7 +103,71 @@ def page() -> None:
 
 
 def _when(row: SessionRow) -> str:
-    return f"{row.created.strftime('%Y-%m-%d %H:%M')} UTC"
+    return f"{_local(row)} UTC"
+
+
+def _local(row: SessionRow) -> str:
+    return row.when.strftime("%Y-%m-%d %H:%M")
+
+
+def _styled(table: pd.DataFrame):  # type: ignore[no-untyped-def]
+    """The verdict counts on their verdict's colour (where not 0), the numbers rounded for reading."""
+    styler = table.style
+    for column, verdict in ((GOOD, "good"), (CAUTION, "caution"), (POOR, "poor")):
+        colours = PAPER[verdict]
+        styler = styler.map(
+            lambda n, c=colours: f"color: {c.ink}; background-color: {c.background}; font-weight: 600" if n else "",
+            subset=[column],
+        )
+    formats = {"Peak trunk (°)": "{:.0f}", "Peak twist (°)": "{:.0f}", "Lifting index": "{:.2f}"}
+    return styler.format({k: v for k, v in formats.items() if k in table}, na_rep="–")
+
+
+def progress_charts(rows: list[SessionRow]) -> None:
+    """Progress over time, oldest first: good lifts in % on one chart, peak angles in degrees on another (and the
+    lifting index on a third when a load was given): a share and an angle never share an axis."""
+    st.subheader("Progress")
+    when = [r.when.replace(tzinfo=None) for r in rows]
+    base = {"when (UTC)": when, "session": [f"{_local(r)} · {r.source_name}" for r in rows]}
+    shares = [None if r.share_good is None else 100 * r.share_good for r in rows]
+    good = pd.DataFrame({**base, "good lifts (%)": shares})
+    angles = pd.DataFrame(
+        {
+            **base,
+            "peak trunk flexion (°)": [r.peak_trunk_flexion_deg for r in rows],
+            "peak twist (°)": [r.peak_twist_deg for r in rows],
+        }
+    ).melt(["when (UTC)", "session"], var_name="measure", value_name="degrees")
+    x = alt.X("when (UTC):T", title="date (UTC)", axis=alt.Axis(format="%d %b %Y", labelAngle=0, tickCount=4))
+    charts = [
+        alt.Chart(good)
+        .mark_line(point=True, color=PAPER["good"].edge)
+        .encode(
+            x=x,
+            y=alt.Y("good lifts (%):Q", scale=alt.Scale(domain=[0, 100]), title="good lifts (%)"),
+            tooltip=["session", "good lifts (%)"],
+        )
+        .properties(title="Good lifts (%)"),
+        alt.Chart(angles)
+        .mark_line(point=True)
+        .encode(
+            x=x,
+            y=alt.Y("degrees:Q", title="degrees (°)"),
+            color=alt.Color("measure:N", legend=alt.Legend(orient="top", title=None)),
+            tooltip=["session", "measure", alt.Tooltip("degrees:Q", format=".0f")],
+        )
+        .properties(title="Peak angles (°)"),
+    ]
+    if any(r.task_li is not None for r in rows):
+        li = pd.DataFrame({**base, "lifting index": [r.task_li for r in rows]})
+        charts.append(
+            alt.Chart(li)
+            .mark_line(point=True, color=PAPER["caution"].edge)
+            .encode(x=x, y=alt.Y("lifting index:Q", title="lifting index"), tooltip=["session", "lifting index"])
+            .properties(title="Task lifting index (NIOSH)")
+        )
+    for column, chart in zip(st.columns(len(charts)), charts):
+        column.altair_chart(chart, width="stretch", height=340)
 
 
 def _confirm_delete(store, row: SessionRow) -> None:  # type: ignore[no-untyped-def]

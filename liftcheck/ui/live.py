@@ -9,6 +9,7 @@ once a second.
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import threading
@@ -19,9 +20,9 @@ import streamlit.components.v1 as components
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from liftcheck.live import LiveProcessor, LiveSession
-from liftcheck.presentation import SEVERITY_ICON
+from liftcheck.presentation import PAPER, Hud
 from liftcheck.ui.common import Settings, save_to_history, show_messages, sidebar_settings
-from liftcheck.ui.summary import PAGE_NOTE, render_summary
+from liftcheck.ui.summary import PAGE_NOTE, render_summary, verdict_words
 from liftcheck.ui.text import plain
 
 ICE_ENV = "LIFTCHECK_ICE_SERVERS"
@@ -63,7 +64,12 @@ class _Holder:
             with self._lock:
                 if self.processor is None:
                     try:
-                        session = LiveSession(self.settings.model, config=self.settings.config(), source_name="camera")
+                        session = LiveSession(
+                            self.settings.model,
+                            config=self.settings.config(),
+                            source_name="camera",
+                            given=self.settings.given,
+                        )
                     except Exception as exc:  # noqa: BLE001 - shown on the page, never raised into the media thread
                         self.error = f"The pose model could not be loaded: {exc}"
                         return None
@@ -89,6 +95,71 @@ def _speak(text: str) -> None:
     )
 
 
+# The live panel's look: large type, to be read from where the person lifts (about 3 m from the screen).
+_PANEL_CSS = """
+<style>
+.lc-live { font-family: sans-serif; line-height: 1.15; }
+.lc-live .count { font-size: 30px; color: #333; }
+.lc-live .count b { font-size: 64px; color: #111; margin-left: 10px; }
+.lc-live .now { font-size: 40px; font-weight: 700; margin: 6px 0 10px; color: #111; }
+.lc-live .box { border-left: 14px solid; border-radius: 6px; padding: 8px 14px; margin: 6px 0; }
+.lc-live .verdict { font-size: 44px; font-weight: 800; }
+.lc-live .cue { font-size: 34px; font-weight: 600; }
+.lc-live .small { font-size: 18px; color: #444; }
+</style>
+"""
+# How many finished lifts the panel lists (newest first); the summary after Stop has them all.
+PANEL_LIFTS = 4
+
+
+def live_panel_html(hud: Hud | None, lifts: list[dict]) -> str:
+    """The live status in large type: the lift count, the lift under way, the last verdict (word, mark, colour) and its
+    cue, and the lifts before it on a line each. Only our own words go in (no user-given text), escaped anyway."""
+    count = hud.lift_count if hud is not None else len(lifts)
+    out = [
+        _PANEL_CSS,
+        '<div class="lc-live">',
+        f'<div class="count">Lifts<b data-testid="live-lifts">{count}</b></div>',
+    ]
+    now = hud.current if hud is not None else ""
+    if hud is not None and hud.now_cue:
+        c = PAPER.get(hud.now_severity if hud.now_severity in PAPER else "caution", PAPER["caution"])
+        out.append(
+            f'<div class="box" style="border-color:{c.edge};background:{c.background};color:{c.ink}">'
+            f'<div class="cue">Now: {html.escape(hud.now_cue)}</div></div>'
+        )
+    out.append(f'<div class="now">{html.escape(now or "Waiting for the next lift")}</div>')
+    if lifts:
+        last = lifts[-1]
+        row = last["lift"]
+        verdict = str(row.get("verdict") or "not judged")
+        c = PAPER.get(verdict, PAPER["note"])
+        cue = "Keep lifting like this" if verdict == "good" else last["cue"]
+        out.append(
+            f'<div class="box" style="border-color:{c.edge};background:{c.background};color:{c.ink}">'
+            f'<div class="small">Last lift: <strong>Lift {html.escape(str(row.get("lift")))}</strong>, '
+            f"{html.escape(str(row.get('style')))}</div>"
+            f'<div class="verdict">{html.escape(verdict_words(verdict))}</div>'
+            + (f'<div class="cue">{html.escape(cue)}</div>' if cue else "")
+            + "</div>"
+        )
+        for item in list(reversed(lifts))[1:PANEL_LIFTS]:
+            r = item["lift"]
+            v = str(r.get("verdict") or "not judged")
+            c = PAPER.get(v, PAPER["note"])
+            out.append(
+                f'<div class="small"><strong>Lift {html.escape(str(r.get("lift")))}</strong>: '
+                f'<b style="color:{c.ink};background:{c.background};padding:0 6px">{html.escape(verdict_words(v))}</b>'
+                f"{(' · ' + html.escape(item['cue'])) if item['cue'] else ''}</div>"
+            )
+        if len(lifts) > PANEL_LIFTS:
+            out.append(
+                f'<div class="small">…and {len(lifts) - PANEL_LIFTS} earlier: all in the summary after Stop.</div>'
+            )
+    out.append("</div>")
+    return "".join(out)
+
+
 @st.fragment(run_every=1.0)
 def _live_panel(holder: _Holder, speak: bool) -> None:
     state = st.session_state
@@ -103,12 +174,14 @@ def _live_panel(holder: _Holder, speak: bool) -> None:
         lifts.append({"lift": event.lift, "cue": event.cue, "severity": event.severity})
         if speak and event.severity == "poor":
             _speak(event.cue)
+    if not lifts and processor.last_framing:
+        st.warning(processor.last_framing)
+    st.markdown(live_panel_html(processor.last_hud, lifts), unsafe_allow_html=True)
     counts = processor.counts()
-    cols = st.columns(4)
-    cols[0].metric("Lifts", len(lifts))
-    cols[1].metric("Frames analysed", counts.analysed)
-    cols[2].metric("Frames dropped", counts.dropped)
-    cols[3].metric("Camera frames/s", "–" if counts.camera_fps is None else f"{counts.camera_fps:.1f}")
+    cols = st.columns(3)
+    cols[0].metric("Frames analysed", counts.analysed)
+    cols[1].metric("Frames dropped", counts.dropped)
+    cols[2].metric("Camera frames/s", "–" if counts.camera_fps is None else f"{counts.camera_fps:.1f}")
     st.caption(
         f"Of the {counts.sent} frames the camera sent: {counts.analysed} analysed, {counts.busy} skipped while the "
         f"one before was being analysed, about {counts.lost} lost on the way (gaps in the camera's clock), "
@@ -120,14 +193,6 @@ def _live_panel(holder: _Holder, speak: bool) -> None:
                 f"{processor.frames_failed} camera frames could not be analysed and are left out; the last error: "
                 f"{processor.last_error}. Lifts during them are not counted."
             )
-        )
-    if not lifts and processor.last_framing:
-        st.warning(processor.last_framing)
-    for item in reversed(lifts):
-        row = item["lift"]
-        st.markdown(
-            f"{SEVERITY_ICON.get(item['severity'], '')} **Lift {row['lift']}** · {row['style']} · "
-            f"**{row['verdict']}** · {item['cue']}"
         )
 
 
@@ -169,25 +234,22 @@ def page() -> None:
     speak = st.toggle("Speak the cue after a poor lift", value=False, key="live-speak")
     state = st.session_state
     holder: _Holder | None = state.get("live_holder")
-    if holder is None or (holder.processor is None and holder.settings != settings):
+    if holder is None or (holder.processor is None and not holder.settings.same_as(settings)):
         holder = _Holder(settings)
         state["live_holder"] = holder
     rtc = rtc_configuration()
     keep_stream_over_reruns(state, WEBRTC_KEY)
-    ctx = webrtc_streamer(
-        key=WEBRTC_KEY,
-        mode=WebRtcMode.SENDRECV,
-        rtc_configuration=rtc,
-        server_rtc_configuration=rtc,
-        media_stream_constraints={"video": {"width": 640, "height": 480}, "audio": False},
-        queued_video_frames_callback=holder.queued_callback,
-        async_processing=True,
-    )
+    # The camera on the left, the live status beside it: both on the first screen, no scrolling.
+    camera, status = st.columns([3, 2], gap="medium")
+    with camera:
+        ctx = _camera(holder, rtc)
     playing = bool(ctx.state.playing)
     if playing:
         state["live_result"] = None
-        _live_panel(holder, speak)
+        with status:
+            _live_panel(holder, speak)
         return
+
     # Frames can reach the callback (and make the processor) just before the browser reports
     # "playing"; a rerun in that moment is still connecting, not a stop.
     if holder.processor is not None and not ctx.state.signalling:
@@ -200,6 +262,18 @@ def page() -> None:
         render_summary(result["report"], thumbnails=result["thumbnails"], key="live")
     else:
         st.caption(PAGE_NOTE)
+
+
+def _camera(holder: _Holder, rtc: dict[str, Any]):  # type: ignore[no-untyped-def]
+    return webrtc_streamer(
+        key=WEBRTC_KEY,
+        mode=WebRtcMode.SENDRECV,
+        rtc_configuration=rtc,
+        server_rtc_configuration=rtc,
+        media_stream_constraints={"video": {"width": 640, "height": 480}, "audio": False},
+        queued_video_frames_callback=holder.queued_callback,
+        async_processing=True,
+    )
 
 
 def _finish(holder: _Holder) -> None:

@@ -7,7 +7,10 @@ spec as the printable report's (``charts.timeline_spec``).
 
 from __future__ import annotations
 
+import hashlib
 import json
+import shutil
+from datetime import datetime
 
 import altair as alt
 import pandas as pd
@@ -17,16 +20,17 @@ from liftcheck.charts import timeline_spec
 from liftcheck.html_report import judged_line, render_html
 from liftcheck.presentation import (
     NEAR_LIMIT_NOTE,
+    PAPER,
     REPORT_DISCLAIMER,
-    SEVERITY_ICON,
     SEVERITY_LABEL,
-    VERDICT_ICON,
     VERDICT_LABEL,
+    VERDICT_MARK,
     VERDICTS,
     citation,
 )
 from liftcheck.report import COLUMN, LiftRow, ReportView
-from liftcheck.ui.text import file_stem
+from liftcheck.ui.text import file_stem, name, plain
+from liftcheck.workdirs import make_workdir
 
 # Under every result and on the empty pages: the privacy line and the disclaimer.
 PAGE_NOTE = REPORT_DISCLAIMER
@@ -34,6 +38,44 @@ PAGE_NOTE = REPORT_DISCLAIMER
 TABLE_COLUMNS = tuple(
     COLUMN[k] for k in ("stoop_squat_index", "peak_trunk_flexion_deg", "knee_flexion_at_bottom_deg", "peak_twist_deg")
 )
+
+
+# Streamlit's Markdown colours for a verdict or a severity: colour is the second signal, after the word and its mark
+# (never an emoji alone: without an emoji font those render as empty boxes).
+COLOUR = {"good": "green", "caution": "orange", "poor": "red", "not judged": "gray", "ok": "green", "info": "gray"}
+COLOUR["near"] = "orange"
+SEVERITY_MARK = {"ok": "✓", "info": "i", "near": "~", "caution": "!", "poor": "✗"}
+# Lifts whose full card leads the list; the others get one line each.
+NEEDS_WORK = ("poor", "caution")
+# Rows the lift table shows before it scrolls: with the headline above, it fits a 900 px high screen.
+TABLE_ROWS = 7
+MAX_FULL_CARDS = 5  # the worst lifts in full; a long session's others one line each
+# When the pace of the clip is past what the lifting equation's frequency table covers (its limit is 0 kg).
+NO_LIMIT_AT_THIS_PACE = (
+    "At the clip's pace of lifting the equation allows no load: a clip of lifts back to back is not a working pace. "
+    "Give the minutes of lifting in every 15 under About this session for the task's index."
+)
+# Seconds of video kept before and after a lift in its clip, so the clip shows it begin and end.
+CLIP_MARGIN_S = 0.3
+
+
+def verdict_words(verdict: str) -> str:
+    """A verdict in words with its mark: "✓ Good", "✗ Poor" (no colour: for tables and plain text)."""
+    return f"{VERDICT_MARK.get(verdict, '')} {VERDICT_LABEL.get(verdict, verdict)}".strip()
+
+
+def verdict_badge(verdict: str) -> str:
+    """A verdict as a coloured Markdown badge with its word and mark: ":red-badge[✗ Poor]"."""
+    return f":{COLOUR.get(verdict, 'gray')}-badge[{verdict_words(verdict)}]"
+
+
+def severity_badge(severity: str) -> str:
+    label = f"{SEVERITY_MARK.get(severity, '')} {SEVERITY_LABEL.get(severity, severity)}".strip()
+    return f":{COLOUR.get(severity, 'gray')}-badge[{label}]"
+
+
+def _li_text(li: float | None, band: str = "") -> str:
+    return "" if li is None else f"lifting index {li:.2f}" + (f" ({band})" if band else "")
 
 
 def _round(value: float | None) -> int | None:
@@ -50,35 +92,75 @@ def headline(view: ReportView) -> None:
         _twist_headline(view)
         return
     shown = [v for v in VERDICTS if v != "not judged" or summary.verdicts.get(v)]
-    cols = st.columns(1 + len(shown))
+    niosh = summary.niosh
+    cols = st.columns(1 + len(shown) + (niosh.task_li is not None))
     cols[0].metric("Lifts", summary.counted_lifts)
     for col, verdict in zip(cols[1:], shown):
-        col.metric(VERDICT_LABEL[verdict], summary.verdicts.get(verdict, 0))
-    line = judged_line(view)
-    if line:
-        st.caption(line)
+        # The label in the verdict's colour, with its word and mark.
+        col.metric(f":{COLOUR[verdict]}[**{verdict_words(verdict)}**]", summary.verdicts.get(verdict, 0))
+    if niosh.task_li is not None:
+        band = niosh.band or ""
+        colour = {"acceptable": "green", "increased": "orange", "high": "red"}.get(band, "gray")
+        cols[-1].metric(
+            f":{colour}[**Lifting index ({band})**]" if band else "Lifting index",
+            f"{niosh.task_li:.2f}",
+            help="NIOSH lifting index of the task: the load over the recommended limit of its hardest lift. "
+            "Up to 1 acceptable for most workers; over 1 increased risk; over 3 high.",
+        )
     if summary.lift_count == 0:
         st.info(summary.headline)
     elif summary.advice:
         first = summary.advice[0]
+        # One paragraph: the cue large, its reason beside it (the lift table must fit the first screen too).
         st.markdown(f"#### First thing to change: {first.cue}")
-        st.write(first.advice)
+        st.markdown(plain(first.advice))
     elif summary.verdicts.get("not judged") and not summary.verdicts.get("good"):
         st.info("From this view the forward bend cannot be judged: film from the side or at about 45°.")
+    elif niosh.task_li is not None and niosh.task_li > 1.0:
+        # Good technique does not make a load safe: say both, the load first.
+        st.warning(
+            f"Every lift's technique looked good, but the load is more than the recommended limit for this task "
+            f"(lifting index {niosh.task_li:.2f}, {niosh.band}): see below what would lower it."
+        )
     else:
         st.success("Every lift looked good: keep lifting like this.")
     if summary.partial_lifts:
         st.caption(
             f"{summary.partial_lifts} lift(s) cut off by the start or end of the video are listed but not counted."
         )
-    niosh = summary.niosh
     if niosh.task_li is not None:
         st.markdown(
-            f"**Task lifting index (NIOSH) {niosh.task_li:.2f}** ({niosh.band}), lift {niosh.worst_lift}: "
-            f"{niosh.change}"
+            f"**Task lifting index (NIOSH) {niosh.task_li:.2f}** ({plain(niosh.band)}), lift {niosh.worst_lift}: "
+            f"{plain(niosh.change)}"
         )
-    for warning in view.warnings:
-        st.warning(warning)
+    elif niosh.load_kg is not None and niosh.assessed and niosh.rwl_kg is not None and niosh.rwl_kg <= 0:
+        st.markdown(f"**Lifting index: none at this pace.** {plain(NO_LIMIT_AT_THIS_PACE)}")
+
+
+def session_line(view: ReportView) -> None:
+    """Who, what and when: the person and task as the user gave them (as text), and the time of the analysis."""
+    parts = []
+    if view.session.person:
+        parts.append(f"Person {name(view.session.person)}")
+    if view.session.task:
+        parts.append(f"Task {name(view.session.task)}")
+    when = _when(view.session.analysed_at)
+    if when:
+        parts.append(f"analysed {plain(when)}")
+    load = view.task_inputs.get("load_kg") if view.task_inputs else None
+    if isinstance(load, (int, float)):
+        parts.append(f"load {plain(f'{load:g}')} kg")
+    if parts:
+        st.markdown(" · ".join(parts))
+
+
+def _when(iso: str) -> str:
+    try:
+        moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return ""
+    zone = moment.strftime("%Z") if moment.tzinfo else ""
+    return moment.strftime("%Y-%m-%d %H:%M") + (f" {'UTC' if zone in ('UTC', 'UTC+00:00') else zone}" if zone else "")
 
 
 def _twist_headline(view: ReportView) -> None:
@@ -94,31 +176,45 @@ def _twist_headline(view: ReportView) -> None:
         first = view.summary.advice[0]
         st.markdown(f"#### First thing to change: {first.cue}")
         st.write(first.advice)
-    for warning in view.warnings:
-        st.warning(warning)
 
 
-def lift_table(view: ReportView, key: str) -> int | None:
-    """The per-lift table; returns the lift the user picked (1-based), if any."""
+def lift_table(view: ReportView, key: str, *, selectable: bool = True) -> int | None:
+    """The per-lift table, the verdict in words with its mark on its colour; returns the lift picked, if any."""
     rows = view.lifts
     if not rows:
         return None
     columns: dict[str, list[object]] = {
         "Lift": [r.lift for r in rows],
         "Time (s)": [f"{_fmt(r.start_s, '', 1)}–{_fmt(r.end_s, '', 1)}" for r in rows],
+        "Verdict": [verdict_words(r.verdict) for r in rows],
         "Style": [r.style + (" (partial)" if r.partial else "") for r in rows],
     }
     for c in TABLE_COLUMNS:
         columns[f"{c.label} ({c.unit})" if c.unit else c.label] = [_round(r.value(c)) for r in rows]
-    columns["Verdict"] = [f"{VERDICT_ICON.get(r.verdict, '')} {VERDICT_LABEL.get(r.verdict, r.verdict)}" for r in rows]
+    if any(r.li is not None for r in rows):
+        columns["Lifting index"] = [None if r.li is None else round(r.li, 2) for r in rows]
     columns["Cue"] = [r.cue for r in rows]
+    colours = {verdict_words(v): PAPER[v] for v in VERDICTS}
+
+    def paint(cell: object) -> str:
+        c = colours.get(str(cell))
+        return f"color: {c.ink}; background-color: {c.background}; font-weight: 600" if c else ""
+
+    table = pd.DataFrame(columns).style.map(paint, subset=["Verdict"])
+    if "Lifting index" in columns:
+        table = table.format({"Lifting index": lambda v: "–" if pd.isna(v) else f"{v:.2f}"})
+    height = 38 + 35 * min(len(rows), TABLE_ROWS)
+    if not selectable:
+        st.dataframe(table, hide_index=True, key=f"{key}-table", width="stretch", height=height)
+        return None
     event = st.dataframe(
-        pd.DataFrame(columns),
+        table,
         hide_index=True,
         on_select="rerun",
         selection_mode="single-row",
         key=f"{key}-table",
         width="stretch",
+        height=height,
     )
     picked = event.selection.rows if event is not None and hasattr(event, "selection") else []
     return rows[picked[0]].lift if picked else None
@@ -126,11 +222,11 @@ def lift_table(view: ReportView, key: str) -> int | None:
 
 def _lift_card(row: LiftRow, thumbnail: bytes | None, view: ReportView) -> None:
     articles = {a.id: a for a in view.articles}
-    icon = VERDICT_ICON.get(row.verdict, "")
     partial = f" · cut off at the {row.partial} of the recording" if row.partial else ""
+    li = f" · **{_li_text(row.li, str(row.niosh.get('band') or ''))}**" if row.li is not None else ""
     st.markdown(
         f"**Lift {row.lift}** · {_fmt(row.start_s, '', 1)}–{_fmt(row.end_s, '', 1)} s · {row.style} · "
-        f"{icon} **{row.verdict}**{partial}"
+        f"{verdict_badge(row.verdict)}{li}{partial}"
     )
     left, right = st.columns([1, 2])
     with left:
@@ -147,14 +243,13 @@ def _lift_card(row: LiftRow, thumbnail: bytes | None, view: ReportView) -> None:
         if row.not_judged_reason:
             st.info(row.not_judged_reason.capitalize())
         elif not row.findings:
-            st.markdown("✅ Knees bent, trunk fairly upright, no twist: keep lifting like this.")
+            st.markdown(f"{severity_badge('ok')} Knees bent, trunk fairly upright, no twist: keep lifting like this.")
         for f in row.findings:
             unit = f.unit if f.unit.startswith("°") else f" {f.unit}"
             threshold = "–" if f.threshold is None else f"{f.threshold:g}{unit}"
             spread = f" ± {f.uncertainty:.0f}" if f.uncertainty else ""
-            label = SEVERITY_LABEL.get(f.severity, f.severity)
             st.markdown(
-                f"{SEVERITY_ICON.get(f.severity, '')} {label}: **{f.cue}** — {f.title.lower()}: "
+                f"{severity_badge(f.severity)} **{f.cue}** — {f.title.lower()}: "
                 f"{_fmt(f.value, unit, 0)}{spread} (threshold {threshold})"
             )
             st.write(f.advice)
@@ -184,6 +279,8 @@ def _niosh_lines(row: LiftRow) -> None:
             f"**Lifting index {n['li']:.2f}** ({n.get('band')}): recommended limit {n.get('rwl_kg', 0):.1f} kg "
             f"for {task.get('load_kg', 0):.1f} kg"
         )
+    elif (n.get("rwl_kg") or 0) <= 0:
+        st.markdown(f"**Lifting index: none at this pace.** {plain(NO_LIMIT_AT_THIS_PACE)}")
     else:
         st.markdown(f"**Recommended weight limit {n.get('rwl_kg', 0):.1f} kg** (give the load for an index)")
     parts = [
@@ -199,9 +296,37 @@ def _niosh_lines(row: LiftRow) -> None:
 
 
 def lift_cards(view: ReportView, thumbnails: dict[int, bytes]) -> None:
-    for row in view.lifts:
-        with st.container(border=True):
-            _lift_card(row, thumbnails.get(row.lift), view)
+    """The lifts that need work first, each on a full card; the others on one line each, so 20 lifts stay short."""
+    worst_first = sorted(
+        (r for r in view.lifts if r.verdict in NEEDS_WORK), key=lambda r: (NEEDS_WORK.index(r.verdict), r.lift)
+    )
+    full = worst_first[:MAX_FULL_CARDS]
+    rest = [r for r in view.lifts if r not in full]
+    if full:
+        more = len(worst_first) - len(full)
+        st.subheader("Lifts to work on")
+        if more:
+            st.caption(f"The {len(full)} worst in full; {more} more that need work are in the list below.")
+        for row in sorted(full, key=lambda r: r.lift):
+            with st.container(border=True):
+                _lift_card(row, thumbnails.get(row.lift), view)
+    if rest:
+        st.subheader("The other lifts" if full else "Each lift")
+        if not full and len(rest) <= 3:  # a short session of good lifts: the cards are not long
+            for row in rest:
+                with st.container(border=True):
+                    _lift_card(row, thumbnails.get(row.lift), view)
+            return
+        lines = []
+        for row in rest:
+            why = row.not_judged_reason or (row.cue if row.cue else "")
+            li = f" · {_li_text(row.li)}" if row.li is not None else ""
+            lines.append(
+                f"- **Lift {row.lift}** · {_fmt(row.start_s, '', 1)}–{_fmt(row.end_s, '', 1)} s · {row.style} · "
+                f"{verdict_badge(row.verdict)}{li} · trunk {_fmt(row.peak_trunk_flexion_deg)}, knees "
+                f"{_fmt(row.knee_flexion_at_bottom_deg)}{' · ' + plain(why) if why else ''}"
+            )
+        st.markdown("\n".join(lines))
 
 
 def timeline_chart(view: ReportView) -> None:
@@ -279,6 +404,7 @@ def twist_table(view: ReportView) -> None:
             "Loaded": ["cannot tell" if e.loaded is None else ("yes" if e.loaded else "no") for e in rows],
             "During": [f"lift {e.in_lift}" if e.in_lift is not None else "between lifts" for e in rows],
             "Judged": ["yes" if e.reliable else "no (film from the front or at 45°)" for e in rows],
+            "In the lift's verdict": [view.twist_in_verdict(e) for e in rows],
         }
     )
     st.dataframe(table, hide_index=True, width="stretch")
@@ -304,25 +430,83 @@ def downloads(report: dict, view: ReportView, thumbnails: dict[int, bytes], key:
     )
 
 
+def _lift_clip(video: bytes, row: LiftRow) -> bytes | None:
+    """The lift's span of ``video`` (with ``CLIP_MARGIN_S`` either side) as an MP4 of its own; kept per session."""
+    if row.start_s is None or row.end_s is None:
+        return None
+    cache: dict[tuple[str, int], bytes] = st.session_state.setdefault("lift-clips", {})
+    digest = hashlib.sha1(video).hexdigest()
+    if (digest, row.lift) in cache:
+        return cache[(digest, row.lift)]
+    # Imported here: the summary view itself touches no frames (History and Live show it without PyAV).
+    from liftcheck.video import VideoError, VideoWriteError, cut_clip
+
+    workdir = make_workdir()
+    try:
+        source = workdir / "video.mp4"
+        source.write_bytes(video)
+        out = workdir / "clip.mp4"
+        cut_clip(source, max(0.0, row.start_s - CLIP_MARGIN_S), row.end_s + CLIP_MARGIN_S, out)
+        clip = out.read_bytes()
+    except (VideoError, VideoWriteError, OSError, ValueError) as exc:
+        st.warning(plain(f"The clip of lift {row.lift} could not be cut: {exc}"))
+        return None
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    if len(cache) > 20:  # a few clips are kept for going back and forth; not a whole session's worth
+        cache.clear()
+    cache[(digest, row.lift)] = clip
+    return clip
+
+
+def video_player(view: ReportView, video: bytes, picked: int | None, key: str) -> None:
+    """The whole video, or the picked lift's part of it with its clip to download (beside the player)."""
+    row = next((r for r in view.lifts if r.lift == picked), None) if picked is not None else None
+    player, side = st.columns([3, 2], gap="medium")
+    if row is None or row.start_s is None or row.end_s is None:
+        player.video(video)
+        side.caption("The annotated video: the skeleton, the angles and each lift's verdict as it ends.")
+        return
+    start = max(0.0, row.start_s - CLIP_MARGIN_S)
+    end = row.end_s + CLIP_MARGIN_S
+    player.video(video, start_time=start, end_time=end)
+    with side:
+        st.markdown(f"**Lift {row.lift}** · {start:.1f}–{end:.1f} s · {row.style} · {verdict_badge(row.verdict)}")
+        if row.cue:
+            st.write(row.cue)
+        clip = _lift_clip(video, row)
+        if clip is not None:
+            st.download_button(
+                f"Download the clip of lift {row.lift}",
+                clip,
+                f"{file_stem(view.source)}-lift-{row.lift}.mp4",
+                "video/mp4",
+                key=f"{key}-clip-{row.lift}",
+            )
+
+
 def render_summary(
     report: dict, *, thumbnails: dict[int, bytes] | None = None, video: bytes | None = None, key: str = "summary"
 ) -> None:
-    """The whole result view: headline, video, table, lift cards, chart, downloads, privacy line."""
+    """The whole result view: who and when, headline and counts, the lift table, then the video, the lift cards,
+    the chart, the twists, the advice and the downloads. The first three fit the first screen."""
     thumbnails = thumbnails or {}
     view = ReportView.from_dict(report)
+    session_line(view)
     headline(view)
     picked = None
-    video_slot = st.empty()
     if view.lifts:
         st.subheader("Lifts")
-        st.caption("Choose a lift in the table to play the video from its start.")
-        picked = lift_table(view, key)
+        if video:
+            st.caption("Choose a lift in the table to play it on its own and download its clip.")
+        picked = lift_table(view, key, selectable=bool(video))
+    line = judged_line(view)
+    if line:
+        st.caption(line)
+    for warning in view.warnings:
+        st.warning(plain(warning))
     if video:
-        start = 0
-        if picked is not None:
-            row = next(r for r in view.lifts if r.lift == picked)
-            start = max(0, int(row.start_s or 0))
-        video_slot.video(video, start_time=start)
+        video_player(view, video, picked, key)
     if view.lifts:
         lift_cards(view, thumbnails)
     st.subheader("Angles over time")

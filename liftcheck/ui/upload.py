@@ -23,31 +23,37 @@ from liftcheck.workshop import synthetic
 
 def page() -> None:
     settings = sidebar_settings()
+    state = st.session_state
+    has_result = state.get("result") is not None
     st.title("Check a recorded lift")
-    st.write(
-        "Upload a video of one or more lifts. Film the whole body, side-on or at 45°, from about 3 m away. "
-        "liftcheck finds each lift and tells you how you bent, how far your trunk went forward and whether "
-        "you twisted."
-    )
-    uploaded = st.file_uploader("Video of your lift", type=list(VIDEO_TYPES), key="upload")
-    # The browser refuses a file over server.maxUploadSize before the app sees it, and the
-    # uploader then only marks it red (its reason shows on hover): say the limit in plain sight.
-    limit_mb = st.get_option("server.maxUploadSize")
-    st.caption(
-        f"Videos up to {limit_mb} MB ({', '.join(VIDEO_TYPES)}). A file marked red was refused: point at it to see why."
-    )
-    with st.expander("No video at hand? Try a sample"):
+    # Once a result is shown it owns the first screen: the uploader folds into one line above it.
+    with st.expander("Analyse another video" if has_result else "Choose a video", expanded=not has_result):
+        if not has_result:
+            st.write(
+                "Upload a video of one or more lifts. Film the whole body, side-on or at 45°, from about 3 m away. "
+                "liftcheck finds each lift and tells you how you bent, how far your trunk went forward and whether "
+                "you twisted. Under *About this session* in the sidebar you can name the person and the task, and "
+                "give the load and the person's height for a lifting index."
+            )
+        uploaded = st.file_uploader("Video of your lift", type=list(VIDEO_TYPES), key="upload")
+        # The browser refuses a file over server.maxUploadSize before the app sees it, and the
+        # uploader then only marks it red (its reason shows on hover): say the limit in plain sight.
+        limit_mb = st.get_option("server.maxUploadSize")
+        st.caption(
+            f"Videos up to {limit_mb} MB ({', '.join(VIDEO_TYPES)}). A file marked red was refused: point at it to "
+            "see why."
+        )
         folder = samples_dir()
         clips = sorted(p.name for p in folder.glob("*.mp4")) if folder else []
-        choice = st.selectbox(
-            "Sample",
+        left, right = st.columns([3, 1], vertical_alignment="bottom")
+        choice = left.selectbox(
+            "No video at hand? Try a sample",
             (clips or []) + ["synthetic lifter (no video needed)"],
             key="sample-choice",
             help="Real clips appear here after `liftcheck samples`.",
         )
-        try_sample = st.button("Analyse the sample", key="sample-run")
+        try_sample = right.button("Analyse the sample", key="sample-run")
 
-    state = st.session_state
     job = None
     if uploaded is not None and state.get("analysed_upload") != uploaded.file_id:
         job = ("upload", uploaded.file_id)
@@ -86,7 +92,6 @@ def page() -> None:
     show_messages()
     shown: Result | None = state.get("result")
     if shown is not None:
-        st.divider()
         st.subheader(name(shown.report["source"]))  # the user's file name: as written, never Markdown
         render_summary(shown.report, thumbnails=shown.thumbnails, video=shown.video, key="upload")
     else:
