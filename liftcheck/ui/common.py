@@ -139,11 +139,18 @@ def session_inputs() -> Given | None:
             help="A clip of lifts back to back is not the working pace. Say how many minutes of every 15 are spent "
             "lifting, and the lifting equation takes the rate over the 15 minutes (NIOSH's rule for short samples).",
         )  # fmt: skip
+        pace = st.number_input(
+            "Lifts a minute in the task", min_value=0.1, max_value=20.0, value=None, step=0.1, key="given-pace",
+            help="The task's own pace, if you know it: the lifting equation then uses it in place of the clip's "
+            "(a short clip shows how a lift is done better than how often).",
+        )  # fmt: skip
         posture = st.container()
     coupling, work = GRIPS[str(grip)], WORK_DURATIONS[str(duration)]
     task_inputs: TaskInputs | None = None
-    if any(v is not None for v in (load, height, coupling, work, spell)):
+    if any(v is not None for v in (load, height, coupling, work, spell, pace)):
         extra: dict[str, object] = {}
+        if pace is not None:
+            extra["lifts_per_min"] = float(pace)
         if spell is not None:
             extra["lifting_min_per_15_min"] = float(spell)
         if coupling is not None:

@@ -177,6 +177,7 @@ def _live_panel(holder: _Holder, speak: bool) -> None:
     if not lifts and processor.last_framing:
         st.warning(processor.last_framing)
     st.markdown(live_panel_html(processor.last_hud, lifts), unsafe_allow_html=True)
+    _neutral_line(processor)
     counts = processor.counts()
     cols = st.columns(3)
     cols[0].metric("Frames analysed", counts.analysed)
@@ -194,6 +195,20 @@ def _live_panel(holder: _Holder, speak: bool) -> None:
                 f"{processor.last_error}. Lifts during them are not counted."
             )
         )
+
+
+def _neutral_line(processor: LiveProcessor) -> None:
+    """The neutral posture the trunk is measured from, and Calibrate to record it again (it reruns this panel only)."""
+    text, button = st.columns([3, 1], vertical_alignment="center")
+    if button.button("Calibrate", key="live-calibrate", help="Record your upright posture again: stand still"):
+        processor.calibrate()
+    neutral = processor.neutral()
+    if neutral is None:
+        text.caption("Neutral posture: stand still and upright, knees straight, for 1.5 s to record it.")
+    else:
+        given = processor.session.analysis.engine.kinematics.given_neutral is not None
+        where = "from History" if given else "recorded just now"
+        text.caption(f"Neutral posture {where}: trunk {neutral.trunk_deg:+.0f}° from upright; angles count from it.")
 
 
 def keep_stream_over_reruns(state: Any, key: str) -> bool:

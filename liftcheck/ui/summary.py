@@ -27,6 +27,7 @@ from liftcheck.presentation import (
     VERDICT_MARK,
     VERDICTS,
     citation,
+    niosh_inputs,
 )
 from liftcheck.report import COLUMN, LiftRow, ReportView
 from liftcheck.ui.text import file_stem, name, plain
@@ -53,7 +54,8 @@ MAX_FULL_CARDS = 5  # the worst lifts in full; a long session's others one line 
 # When the pace of the clip is past what the lifting equation's frequency table covers (its limit is 0 kg).
 NO_LIMIT_AT_THIS_PACE = (
     "At the clip's pace of lifting the equation allows no load: a clip of lifts back to back is not a working pace. "
-    "Give the minutes of lifting in every 15 under About this session for the task's index."
+    "Give the task's own lifts a minute, or the minutes of lifting in every 15, under About this session for the "
+    "task's index."
 )
 # Seconds of video kept before and after a lift in its clip, so the clip shows it begin and end.
 CLIP_MARGIN_S = 0.3
@@ -271,7 +273,6 @@ def _niosh_lines(row: LiftRow) -> None:
         st.caption(f"Lifting index not assessed: {n.get('reason', '')}.")
         return
     task = n.get("task", {})
-    origin = task.get("origin", {})
     if not n.get("applicable", True):
         st.caption(f"Lifting index not applicable: {n.get('reason', '')}.")
     elif n.get("li") is not None:
@@ -283,14 +284,9 @@ def _niosh_lines(row: LiftRow) -> None:
         st.markdown(f"**Lifting index: none at this pace.** {plain(NO_LIMIT_AT_THIS_PACE)}")
     else:
         st.markdown(f"**Recommended weight limit {n.get('rwl_kg', 0):.1f} kg** (give the load for an index)")
-    parts = [
-        f"H {origin.get('h_cm', 0):.0f} cm",
-        f"V {origin.get('v_cm', 0):.0f} cm",
-        f"A {origin.get('a_deg', 0):.0f}°",
-    ]
-    parts.append(f"D {n.get('d_cm', 0):.0f} cm")
-    parts.append(f"F {task.get('frequency', {}).get('lifts_per_min', 0):.1f}/min")
-    st.caption("At the grasp: " + " · ".join(parts))
+    inputs = niosh_inputs(n)
+    if inputs:
+        st.caption(f"At the grasp: {inputs}")
     if n.get("change"):
         st.caption(n["change"])
 
