@@ -95,6 +95,9 @@ V_BELOW_FLOOR_GAP_CM = 10.0
 
 # With the hands almost above the ankles, the direction to them (and so A) means little.
 A_MIN_H_CM = 10.0
+# Hands behind the ankles within this distance of the body's midline are between the feet (about half
+# an adult's shoulder-width stance; our choice), so their A is taken from the midline (see asymmetry_deg).
+BETWEEN_FEET_CM = 20.0
 
 # The view decides most flags, but where the hands are matters too: from the side, a load held
 # well off to one side puts H along the camera's depth (H's error is the depth error times the
@@ -187,6 +190,22 @@ def _along(v: np.ndarray, up: np.ndarray) -> np.ndarray:
 def _horizontal(v: np.ndarray, up: np.ndarray) -> np.ndarray:
     """(..., 3) vectors with their vertical part removed."""
     return v - _along(v, up)[..., None] * up
+
+
+def asymmetry_deg(along_floor: np.ndarray, forward: np.ndarray) -> float:
+    """A: the angle on the floor between the feet's forward direction and the line to the hands (0–180°).
+
+    A load behind the body and off to one side needs a turn (a box 120° to the left is 120°). Hands
+    behind the ankles' mid-point but between the feet (within BETWEEN_FEET_CM of the midline: a
+    kettlebell swung between the legs, a bar drawn back over the heels) are on the body's midline,
+    not behind it: their A is their angle from the midline, 180° minus the angle to the front.
+    """
+    a_deg = float(_angle_deg(along_floor, forward))
+    if a_deg > 90.0:
+        lateral_cm = float(np.linalg.norm(along_floor)) * math.sin(math.radians(a_deg))
+        if lateral_cm <= BETWEEN_FEET_CM:
+            return 180.0 - a_deg
+    return a_deg
 
 
 def _angle_deg(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -806,7 +825,7 @@ def measure_point(
     elif h_cm < 1e-6:
         a_deg = 0.0
     else:
-        a_deg = float(_angle_deg(along_floor, forward))
+        a_deg = asymmetry_deg(along_floor, forward)
     if math.isfinite(a_deg) and h_cm < A_MIN_H_CM:
         a_flag = Reliability.combine(a_flag, Reliability.uncertain(f"the hands are only {h_cm:.0f} cm from the ankles"))
     return LiftPoint(frame, h_cm, v_cm, a_deg, h_flag, v_flag, a_flag)

@@ -372,6 +372,19 @@ def test_a_to_the_left_and_behind() -> None:
     assert p.a_deg == pytest.approx(120.0, abs=A_TOL_DEG)
 
 
+def test_hands_between_the_feet_behind_the_ankles_are_on_the_midline() -> None:
+    """A kettlebell swung back between the legs is not a load behind the body: its A is from the midline (a few
+    degrees), where a load as far behind but off to the side keeps its angle."""
+    frames = [body() | hands_at_sides()] * 8 + [
+        body(bent=True) | grasp(15.0, -170.0, 40.0),
+        body(bent=True) | grasp(40.0, -150.0, 40.0),
+    ]
+    between = measure(frames, 8, "oblique")
+    assert between.a_deg == pytest.approx(10.0, abs=A_TOL_DEG)
+    aside = measure(frames, 9, "oblique")
+    assert aside.a_deg == pytest.approx(150.0, abs=A_TOL_DEG)
+
+
 def test_grasp_at_the_floor_and_below() -> None:
     """A grasp a few cm below the floor reads 0, flagged; far below is a gap (NaN) the equation refuses."""
     frames = [body() | hands_at_sides()] * 8 + [

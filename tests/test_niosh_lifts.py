@@ -6,15 +6,13 @@ and oblique views; and the report carries the equation per lift and for the task
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 
 from liftcheck.config import DEFAULT_CONFIG
 from liftcheck.engine import Engine
 from liftcheck.landmarks import PoseLandmark as L
-from liftcheck.lift_geometry import LiftGeometry
+from liftcheck.lift_geometry import LiftGeometry, asymmetry_deg
 from liftcheck.niosh import Coupling, HandLocation, LiftTask, TaskInputs, WorkDuration, assess
 from liftcheck.report import build_report
 from liftcheck.workshop import synthetic as syn
@@ -40,11 +38,10 @@ def _truth(clip: syn.SyntheticClip, frame: int) -> tuple[float, float, float]:
     along_floor = reach - np.dot(reach, up) * up
     feet = (pts[L.LEFT_FOOT_INDEX] - pts[L.LEFT_HEEL]) + (pts[L.RIGHT_FOOT_INDEX] - pts[L.RIGHT_HEEL])
     feet -= np.dot(feet, up) * up
-    cos = float(np.dot(feet, along_floor) / (np.linalg.norm(feet) * np.linalg.norm(along_floor)))
     return (
         100.0 * float(np.linalg.norm(along_floor)),
         100.0 * (float(np.dot(hands, up)) - floor),
-        math.degrees(math.acos(max(-1.0, min(1.0, cos)))),
+        asymmetry_deg(100.0 * along_floor, feet),  # A as defined there (hands between the feet from the midline)
     )
 
 
