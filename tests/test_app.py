@@ -251,6 +251,7 @@ def test_the_session_details_reach_the_report_and_history_and_the_posture_is_reu
     at.number_input(key="given-load").set_value(8.0).run()
     at.button(key="sample-run").click().run()
     assert not at.exception and not at.error
+    at.number_input(key="given-pace").set_value(1.5).run()  # the task's own pace, for the second session
     at.button(key="sample-run").click().run()
     assert not at.exception and not at.error
     store = _history(data_dir)
@@ -258,6 +259,12 @@ def test_the_session_details_reach_the_report_and_history_and_the_posture_is_reu
     assert (first.person, first.task) == ("Ana ![x](http://example.invalid/x.png)", "boxes")
     reports = [store.load_session(s.id).report for s in (first, second)]
     assert all(r["task_inputs"]["load_kg"] == 8.0 for r in reports)
+    assert reports[0]["task_inputs"]["lifts_per_min"] is None and reports[1]["task_inputs"]["lifts_per_min"] == 1.5
+    paces = {
+        lift["niosh"]["task"]["frequency"]["lifts_per_min"] for lift in reports[1]["lifts"] if "task" in lift["niosh"]
+    }
+    assert paces == {1.5}  # the given pace is the equation's F for every lift
+    assert reports[1]["summary"]["niosh"]["task_li"] is not None
     assert reports[0]["neutral"]["source"] == "recorded"
     assert reports[1]["neutral"]["source"] == "given"
     assert reports[1]["neutral"]["trunk_deg"] == reports[0]["neutral"]["trunk_deg"]
