@@ -154,6 +154,9 @@ def print_table(report: Mapping[str, Any] | ReportView, stream=sys.stdout) -> No
     line = judged_line(view)
     if line:
         out(f"{line}\n")
+    neutral = view.neutral_line()
+    if neutral:
+        out(f"{neutral}\n")
     for row in view.lifts:
         if row.not_judged_reason:
             out(f"lift {row.lift}: {row.not_judged_reason}\n")

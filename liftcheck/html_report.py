@@ -325,6 +325,9 @@ def _summary(view: ReportView) -> str:
     line = judged_line(view)
     if line:
         out.append(f'<p class="judged">{_e(line)}</p>')
+    neutral = view.neutral_line()
+    if neutral:
+        out.append(f'<p class="small">{_e(neutral)}</p>')
     if summary.advice:
         first = summary.advice[0]
         out.append(f'<div class="first sev-{_cls(first.severity)}"><p class="label">The one thing to change first</p>')

@@ -720,6 +720,23 @@ class ReportView:
             return "not counted: the lift is cut off by the video"
         return "not counted: too short or below the limit over the lift"
 
+    def neutral_line(self, max_lean_deg: float = DEFAULT_CONFIG.kinematics.neutral_max_trunk_deg) -> str:
+        """What the trunk angles were measured from, in one sentence ("" for a session without lifts)."""
+        if not self.lifts:
+            return ""
+        trunk = _number(self.neutral.get("trunk_deg")) if self.neutral else None
+        if trunk is None:
+            return (
+                "No neutral posture was recorded (1.5 s of standing still, knees straight): the trunk is "
+                "measured from upright."
+            )
+        lean = f"a lean of {trunk:+.0f}°"
+        if abs(trunk) > max_lean_deg:
+            return f"Standing still with {lean} is not a neutral posture: the trunk is measured from upright."
+        if self.neutral.get("source") == "given":
+            return f"Trunk angles are measured from this person's neutral posture kept in History ({lean})."
+        return f"Trunk angles are measured from the neutral posture recorded while standing still ({lean})."
+
     def uncertain_notes(self) -> dict[str, str]:
         """Per rule, the note of a finding the camera view made uncertain (one per rule, last wins)."""
         return {f.rule_id: f.note for row in self.lifts for f in row.findings if not f.reliable}

@@ -4,6 +4,7 @@ measured from it; the Live page's Calibrate records it afresh (EN 1005-4 measure
 from __future__ import annotations
 
 import dataclasses
+import html
 import math
 from fractions import Fraction
 
@@ -121,3 +122,21 @@ def test_live_calibrate_records_the_neutral_afresh() -> None:
     neutral = processor.neutral()
     assert processor.frames_failed == 0 and neutral is not None
     assert neutral.trunk_deg == pytest.approx(float(np.mean(clip.truth.trunk_flexion_deg[:45])), abs=1.5)
+
+
+def test_the_reports_say_what_the_trunk_was_measured_from() -> None:
+    """The CLI, the app and the printable report say in words which neutral the trunk angles count from, or that
+    none was recorded and they count from upright."""
+    from liftcheck.html_report import render_html
+    from liftcheck.report import ReportView
+
+    clip = syn.generate(SESSION, view_yaw_deg=90.0, seed=8)
+    recorded = analyze_synthetic(clip).to_dict()
+    given = analyze_synthetic(clip, given=Given(neutral=Neutral(trunk_deg=6.0))).to_dict()
+    moving = syn.generate(syn.scenario(syn.lift("stoop"), syn.lift("squat")), view_yaw_deg=90.0, seed=8)
+    none = analyze_synthetic(moving).to_dict()
+    lines = {name: ReportView.from_dict(d).neutral_line() for name, d in (("r", recorded), ("g", given), ("n", none))}
+    assert "recorded while standing still" in lines["r"]
+    assert "kept in History (a lean of +6°)" in lines["g"]
+    assert none["neutral"] == {} and "No neutral posture was recorded" in lines["n"]
+    assert html.escape(lines["g"]) in render_html(given, {})

@@ -499,6 +499,9 @@ def render_summary(
     line = judged_line(view)
     if line:
         st.caption(line)
+    neutral = view.neutral_line()
+    if neutral:
+        st.caption(neutral)
     for warning in view.warnings:
         st.warning(plain(warning))
     if video:
