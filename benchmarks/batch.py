@@ -24,11 +24,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from _machine import machine  # benchmarks/ is on sys.path when run as a script
-from throughput import MIB, OtherLoad, fmt, model_dir, samples_dir, table, versions, wait_for_quiet
+from throughput import MIB, OtherLoad, fmt, model_dir, run_in_process, samples_dir, table, versions
 
 from liftcheck.workshop.looping import encode_loop, loop_video
 
@@ -150,25 +148,7 @@ QUIET_WAIT_S = 0.0
 
 def run_job(**job: Any) -> dict[str, Any]:
     """One measurement in a fresh Python process; adds the cores other processes kept busy meanwhile."""
-    before = wait_for_quiet(QUIET_WAIT_S) if QUIET_WAIT_S > 0 else math.nan
-    load = OtherLoad()
-    load.start()
-    proc = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "--worker", json.dumps(job)],
-        capture_output=True,
-        text=True,
-        env=os.environ.copy(),
-        check=False,
-    )
-    others = load.stop()
-    for line in reversed(proc.stdout.splitlines()):
-        if line.startswith(RESULT_MARK):
-            result = json.loads(line[len(RESULT_MARK) :])
-            result["others_cores"] = others
-            result["others_before"] = before
-            return result
-    tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-15:])
-    raise SystemExit(f"batch benchmark: the {job['job']} measurement failed:\n{tail}")
+    return run_in_process(Path(__file__), job, QUIET_WAIT_S, f"batch benchmark: the {job['job']} measurement")
 
 
 def progress(message: str) -> None:

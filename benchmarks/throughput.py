@@ -392,11 +392,19 @@ QUIET_WAIT_S = 0.0  # set from --quiet-wait
 
 def run_job(**job: Any) -> dict[str, Any]:
     """Run one measurement in a fresh Python process and return what it measured (and the machine's other load)."""
-    before = wait_for_quiet(QUIET_WAIT_S) if QUIET_WAIT_S > 0 else math.nan
+    what = f"throughput: the {job['job']} measurement of {job.get('clip')}"
+    return run_in_process(Path(__file__), job, QUIET_WAIT_S, what)
+
+
+def run_in_process(script: Path, job: dict[str, Any], quiet_wait_s: float, what: str) -> dict[str, Any]:
+    """``script --worker JOB`` in a fresh Python process: the result line it prints, with the cores other
+    processes kept busy meanwhile (and before, after waiting up to ``quiet_wait_s`` for quiet); stops naming
+    ``what`` when the process printed no result."""
+    before = wait_for_quiet(quiet_wait_s) if quiet_wait_s > 0 else math.nan
     load = OtherLoad()
     load.start()
     proc = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "--worker", json.dumps(job)],
+        [sys.executable, str(script.resolve()), "--worker", json.dumps(job)],
         capture_output=True,
         text=True,
         env=os.environ.copy(),
@@ -410,7 +418,7 @@ def run_job(**job: Any) -> dict[str, Any]:
             result["others_before"] = before
             return result
     tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-15:])
-    raise SystemExit(f"throughput: the {job['job']} measurement of {job.get('clip')} failed:\n{tail}")
+    raise SystemExit(f"{what} failed:\n{tail}")
 
 
 # ------------------------------------------------------------------ looped videos

@@ -580,11 +580,8 @@ class VideoReader:
                 if not thinning.keep(t_s):
                     self.stats.thinned += 1
                     continue
-                rgb: np.ndarray = frame.to_ndarray(format="rgb24", width=out_w, height=out_h)
-                if k:
-                    rgb = np.ascontiguousarray(np.rot90(rgb, k))
                 self.stats.kept += 1
-                yield Frame(index=index, t_s=t_s, rgb=rgb)
+                yield Frame(index=index, t_s=t_s, rgb=_upright_rgb(frame, out_w, out_h, k))
         except av.error.FFmpegError as exc:
             # A file cut off mid-write: keep what decoded, and say so.
             self.stats.truncated = True
@@ -661,6 +658,12 @@ class VideoReader:
             self.stats.problems.append(
                 f"{self.stats.bad_timestamps} frames had a time not after the frame before and were skipped"
             )
+
+
+def _upright_rgb(frame: av.VideoFrame, width: int, height: int, quarter_turns: int) -> np.ndarray:
+    """A decoded frame as RGB at ``width``×``height`` (its stored orientation), turned upright."""
+    rgb: np.ndarray = frame.to_ndarray(format="rgb24", width=width, height=height)
+    return np.ascontiguousarray(np.rot90(rgb, quarter_turns)) if quarter_turns else rgb
 
 
 class _Thinning:
@@ -783,11 +786,8 @@ class SpanReader(VideoReader):
                     self.stats.thinned += 1
                     continue
                 next_t = next(wanted, None)
-                rgb: np.ndarray = frame.to_ndarray(format="rgb24", width=out_w, height=out_h)
-                if k:
-                    rgb = np.ascontiguousarray(np.rot90(rgb, k))
                 self.stats.kept += 1
-                yield Frame(index=index, t_s=t_s, rgb=rgb)
+                yield Frame(index=index, t_s=t_s, rgb=_upright_rgb(frame, out_w, out_h, k))
         except av.error.FFmpegError as exc:
             self.stats.truncated = True
             self.stats.problems.append(f"{self.path.name}: decoding stopped ({exc.__class__.__name__})")
