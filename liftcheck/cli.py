@@ -31,6 +31,13 @@ def _quiet_native_logs() -> None:
     tune_malloc()
 
 
+def _bar_and_time_left(fraction: float, elapsed_s: float, *, after: float) -> tuple[str, float]:
+    """("[####......]  42.0%", seconds left at this pace); NaN seconds until ``after`` of the work is done."""
+    left = elapsed_s * (1 - fraction) / fraction if fraction > after else float("nan")
+    filled = int(30 * fraction)
+    return f"[{'#' * filled}{'.' * (30 - filled)}] {100 * fraction:5.1f}%", left
+
+
 class _ProgressBar:
     def __init__(self, stream=sys.stderr) -> None:  # type: ignore[no-untyped-def]
         self.stream = stream
@@ -43,11 +50,8 @@ class _ProgressBar:
         if now - self.last_draw < (0.1 if self.interactive else 5.0):
             return
         self.last_draw = now
-        fraction = p.fraction
-        elapsed = now - self.start
-        left = elapsed * (1 - fraction) / fraction if fraction > 0.01 else float("nan")
-        bar = "#" * int(30 * fraction) + "." * (30 - int(30 * fraction))
-        line = f"[{bar}] {100 * fraction:5.1f}%  {p.frames_done} frames  {p.t_s:6.1f}/{p.duration_s:.1f} s  "
+        bar, left = _bar_and_time_left(p.fraction, now - self.start, after=0.01)
+        line = f"{bar}  {p.frames_done} frames  {p.t_s:6.1f}/{p.duration_s:.1f} s  "
         line += f"about {left:4.0f} s left" if left == left else ""
         self.stream.write(("\r" if self.interactive else "") + line + ("" if self.interactive else "\n"))
         self.stream.flush()
@@ -296,11 +300,8 @@ class _BatchProgress:
         if event.kind == "progress" and now - self.last_draw < (0.2 if self.interactive else 10.0):
             return
         self.last_draw = now
-        fraction = event.fraction
-        elapsed = now - self.start
-        left = elapsed * (1 - fraction) / fraction if fraction > 0.02 else float("nan")
-        bar = "#" * int(30 * fraction) + "." * (30 - int(30 * fraction))
-        line = f"[{bar}] {100 * fraction:5.1f}%  {event.done}/{event.total} videos"
+        bar, left = _bar_and_time_left(event.fraction, now - self.start, after=0.02)
+        line = f"{bar}  {event.done}/{event.total} videos"
         line += (
             f"  about {left / 60:.0f} min left"
             if left == left and left > 90
