@@ -43,7 +43,7 @@ from liftcheck.niosh import (
 )
 from liftcheck.presentation import Hud
 from liftcheck.reps import Phase, Rep, RepSegmenter
-from liftcheck.rules import RepVerdict, judge, measure_lift, typical_values
+from liftcheck.rules import RepVerdict, judge
 
 # A knee this close to the floor at the grasp: the lift is made kneeling (outside the equation).
 KNEELING_KNEE_CM = 15.0
@@ -276,10 +276,8 @@ class Engine:
         return self._judge(rep) if rep is not None else None
 
     def _judge(self, rep: Rep) -> RepVerdict:
-        view = measure_lift(rep, self.config.rules, self.config.uncertainty).view
         earlier = [v.measures for v in self.lifts if not v.rep.partial]
-        typical = typical_values(earlier, view)
-        verdict = judge(rep, self.config.rules, uncertainty=self.config.uncertainty, typical=typical)
+        verdict = judge(rep, self.config.rules, uncertainty=self.config.uncertainty, earlier=earlier)
         self.lifts.append(verdict)
         return verdict
 

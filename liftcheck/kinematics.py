@@ -150,7 +150,8 @@ class Angles:
 # ---------------------------------------------------------------- vector helpers
 
 
-def _unit(v: np.ndarray) -> np.ndarray:
+def unit_vectors(v: np.ndarray) -> np.ndarray:
+    """(..., D) vectors scaled to length 1; NaN where a vector has (almost) no length."""
     norm = np.linalg.norm(v, axis=-1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(norm > 1e-9, v / norm, np.nan)
@@ -160,8 +161,9 @@ def _dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.sum(a * b, axis=-1)
 
 
-def _angle_between_deg(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return np.degrees(np.arccos(np.clip(_dot(_unit(a), _unit(b)), -1.0, 1.0)))
+def angle_between_deg(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The angle (0-180°) between (..., D) vectors."""
+    return np.degrees(np.arccos(np.clip(_dot(unit_vectors(a), unit_vectors(b)), -1.0, 1.0)))
 
 
 def _mid(xyz: np.ndarray, a: PoseLandmark, b: PoseLandmark) -> np.ndarray:
@@ -182,30 +184,30 @@ def pelvis_frame(xyz: np.ndarray, up: np.ndarray = CAMERA_UP) -> tuple[np.ndarra
     ``xyz`` is (..., 33, 3). With x right, y down, z away, a person facing the camera
     has right hip at image-left, so ``lat`` points to −x and ``fwd = up × lat`` to −z.
     """
-    lat = _unit(_project_out(xyz[..., L.RIGHT_HIP, :] - xyz[..., L.LEFT_HIP, :], up))
-    fwd = _unit(np.cross(up, lat))
+    lat = unit_vectors(_project_out(xyz[..., L.RIGHT_HIP, :] - xyz[..., L.LEFT_HIP, :], up))
+    fwd = unit_vectors(np.cross(up, lat))
     return lat, fwd
 
 
 def trunk_flexion_deg(xyz: np.ndarray, up: np.ndarray = CAMERA_UP) -> np.ndarray:
     """Forward lean of the trunk from vertical in the sagittal plane, degrees; (..., 33, 3) -> (...)."""
-    u = _unit(_mid(xyz, L.LEFT_SHOULDER, L.RIGHT_SHOULDER) - _mid(xyz, L.LEFT_HIP, L.RIGHT_HIP))
+    u = unit_vectors(_mid(xyz, L.LEFT_SHOULDER, L.RIGHT_SHOULDER) - _mid(xyz, L.LEFT_HIP, L.RIGHT_HIP))
     _, fwd = pelvis_frame(xyz, up)
     return np.degrees(np.arctan2(_dot(u, fwd), _dot(u, up)))
 
 
 def side_bend_deg(xyz: np.ndarray, up: np.ndarray = CAMERA_UP) -> np.ndarray:
     """Sideways lean of the trunk out of the sagittal plane, degrees, to the right positive."""
-    u = _unit(_mid(xyz, L.LEFT_SHOULDER, L.RIGHT_SHOULDER) - _mid(xyz, L.LEFT_HIP, L.RIGHT_HIP))
+    u = unit_vectors(_mid(xyz, L.LEFT_SHOULDER, L.RIGHT_SHOULDER) - _mid(xyz, L.LEFT_HIP, L.RIGHT_HIP))
     lat, _ = pelvis_frame(xyz, up)
     return np.degrees(np.arcsin(np.clip(_dot(u, lat), -1.0, 1.0)))
 
 
 def trunk_twist_deg(xyz: np.ndarray) -> np.ndarray:
     """Signed angle of the shoulder line against the hip line, seen along the trunk axis, degrees."""
-    u = _unit(_mid(xyz, L.LEFT_SHOULDER, L.RIGHT_SHOULDER) - _mid(xyz, L.LEFT_HIP, L.RIGHT_HIP))
-    hips = _unit(_project_out(xyz[..., L.RIGHT_HIP, :] - xyz[..., L.LEFT_HIP, :], u))
-    shoulders = _unit(_project_out(xyz[..., L.RIGHT_SHOULDER, :] - xyz[..., L.LEFT_SHOULDER, :], u))
+    u = unit_vectors(_mid(xyz, L.LEFT_SHOULDER, L.RIGHT_SHOULDER) - _mid(xyz, L.LEFT_HIP, L.RIGHT_HIP))
+    hips = unit_vectors(_project_out(xyz[..., L.RIGHT_HIP, :] - xyz[..., L.LEFT_HIP, :], u))
+    shoulders = unit_vectors(_project_out(xyz[..., L.RIGHT_SHOULDER, :] - xyz[..., L.LEFT_SHOULDER, :], u))
     return np.degrees(np.arctan2(_dot(np.cross(hips, shoulders), u), _dot(hips, shoulders)))
 
 
@@ -214,14 +216,14 @@ def knee_flexion_deg(xyz: np.ndarray, side: str) -> np.ndarray:
     hip, knee, ankle = (
         (L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE) if side == "left" else (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE)
     )
-    return 180.0 - _angle_between_deg(xyz[..., hip, :] - xyz[..., knee, :], xyz[..., ankle, :] - xyz[..., knee, :])
+    return 180.0 - angle_between_deg(xyz[..., hip, :] - xyz[..., knee, :], xyz[..., ankle, :] - xyz[..., knee, :])
 
 
 def hip_flexion_deg(xyz: np.ndarray) -> np.ndarray:
     """180° − the trunk–thigh angle, averaged over both hips, degrees."""
     shoulders = _mid(xyz, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
-    left = _angle_between_deg(shoulders - xyz[..., L.LEFT_HIP, :], xyz[..., L.LEFT_KNEE, :] - xyz[..., L.LEFT_HIP, :])
-    right = _angle_between_deg(
+    left = angle_between_deg(shoulders - xyz[..., L.LEFT_HIP, :], xyz[..., L.LEFT_KNEE, :] - xyz[..., L.LEFT_HIP, :])
+    right = angle_between_deg(
         shoulders - xyz[..., L.RIGHT_HIP, :], xyz[..., L.RIGHT_KNEE, :] - xyz[..., L.RIGHT_HIP, :]
     )
     return 180.0 - (left + right) / 2.0
@@ -372,7 +374,7 @@ class UpEstimator:
     def up(self) -> np.ndarray:
         # The prior fades as standing frames come in and is gone after ``prior_weight_frames`` of them.
         prior_weight = max(0.0, self.config.prior_weight_frames - self._weight)
-        return _unit(self._sum + prior_weight * self._prior)
+        return unit_vectors(self._sum + prior_weight * self._prior)
 
     @property
     def learned(self) -> bool:
@@ -393,11 +395,11 @@ class UpEstimator:
         straightness = np.linalg.norm(axis) / chain
         if straightness < self.config.straight_body_min_ratio:
             return
-        direction = _unit(axis)
+        direction = unit_vectors(axis)
         # A body squeezed to a point has no direction; one NaN added here would make "up" NaN for good.
         if not np.isfinite(direction).all():
             return
-        if _angle_between_deg(direction, CAMERA_UP) > self.config.max_camera_tilt_deg:
+        if angle_between_deg(direction, CAMERA_UP) > self.config.max_camera_tilt_deg:
             return
         self._sum += direction
         self._weight += 1.0
@@ -661,14 +663,14 @@ def _turn_about(v: np.ndarray, axis: np.ndarray, angle_rad: float) -> np.ndarray
 
 def twist_between_deg(shoulders: np.ndarray, pelvis: np.ndarray, axis: np.ndarray) -> float:
     """Signed angle from the pelvis line to the shoulder line about the trunk axis (both projected across it)."""
-    hips = _unit(_project_out(pelvis, axis))
-    sh = _unit(_project_out(shoulders, axis))
+    hips = unit_vectors(_project_out(pelvis, axis))
+    sh = unit_vectors(_project_out(shoulders, axis))
     return float(np.degrees(np.arctan2(_dot(np.cross(hips, sh), axis), _dot(hips, sh))))
 
 
 def _picture_angle_deg(xy: np.ndarray, a: PoseLandmark, b: PoseLandmark, c: PoseLandmark) -> float:
     """180° − the angle at ``b`` in the picture (a bend, 0 = straight), from (33, 2) pixel positions."""
-    return float(180.0 - _angle_between_deg(xy[a] - xy[b], xy[c] - xy[b]))
+    return float(180.0 - angle_between_deg(xy[a] - xy[b], xy[c] - xy[b]))
 
 
 _LEGS = {
@@ -766,11 +768,11 @@ class Kinematics:
         heel-to-toe directions, averaged, do not depend on the labels; the pelvis's "forward"
         (up × left-to-right) does. When the two disagree for a while, the sides were swapped.
         """
-        lat = _unit(_project_out(hips, up))
-        fwd = _unit(np.cross(up, lat))
+        lat = unit_vectors(_project_out(hips, up))
+        fwd = unit_vectors(np.cross(up, lat))
         feet = (xyz[L.LEFT_FOOT_INDEX] - xyz[L.LEFT_HEEL]) + (xyz[L.RIGHT_FOOT_INDEX] - xyz[L.RIGHT_HEEL])
         feet_seen = min(vis[L.LEFT_HEEL], vis[L.RIGHT_HEEL], vis[L.LEFT_FOOT_INDEX], vis[L.RIGHT_FOOT_INDEX]) > 0.5
-        feet_fwd = _unit(_project_out(feet, up))
+        feet_fwd = unit_vectors(_project_out(feet, up))
         if feet_seen and np.isfinite(feet_fwd).all() and np.isfinite(fwd).all():
             self._mirrored += 0.2 * (float(np.dot(feet_fwd, fwd)) - self._mirrored)
         if self._mirrored < self.config.mirrored_max_dot:
@@ -926,8 +928,8 @@ class Kinematics:
                 self._yaw = yaw
             self._last_yaw_t = t_s
         view = classify_view(self._yaw, self.config)
-        axis = _unit(_mid(xyz, L.LEFT_SHOULDER, L.RIGHT_SHOULDER) - _mid(xyz, L.LEFT_HIP, L.RIGHT_HIP))
-        upright = bool(np.isfinite(axis).all()) and float(_angle_between_deg(axis, up)) < 20.0
+        axis = unit_vectors(_mid(xyz, L.LEFT_SHOULDER, L.RIGHT_SHOULDER) - _mid(xyz, L.LEFT_HIP, L.RIGHT_HIP))
+        upright = bool(np.isfinite(axis).all()) and float(angle_between_deg(axis, up)) < 20.0
         cues = self._cues.update(xy, xyz, t_s, upright=upright)
         self._track_feet(xy, xyz, vis, t_s)
         lat, fwd = self._facing(xyz, vis, up, xyz[L.RIGHT_HIP] - xyz[L.LEFT_HIP])

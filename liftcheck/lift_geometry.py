@@ -44,6 +44,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from liftcheck.kinematics import angle_between_deg, unit_vectors
 from liftcheck.landmarks import N_LANDMARKS, PoseLandmark
 from liftcheck.niosh import RELIABLE, HandLocation, Reliability
 
@@ -176,12 +177,6 @@ def _view_name(view: str) -> str:
     return name
 
 
-def _unit(v: np.ndarray) -> np.ndarray:
-    norm = np.linalg.norm(v, axis=-1, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(norm > 1e-9, v / norm, np.nan)
-
-
 def _along(v: np.ndarray, up: np.ndarray) -> np.ndarray:
     """The component of (..., 3) vectors along ``up``."""
     return np.sum(v * up, axis=-1)
@@ -200,17 +195,12 @@ def asymmetry_deg(along_floor: np.ndarray, forward: np.ndarray) -> float:
     kettlebell swung between the legs, a bar drawn back over the heels) are on the body's midline,
     not behind it: their A is their angle from the midline, 180° minus the angle to the front.
     """
-    a_deg = float(_angle_deg(along_floor, forward))
+    a_deg = float(angle_between_deg(along_floor, forward))
     if a_deg > 90.0:
         lateral_cm = float(np.linalg.norm(along_floor)) * math.sin(math.radians(a_deg))
         if lateral_cm <= BETWEEN_FEET_CM:
             return 180.0 - a_deg
     return a_deg
-
-
-def _angle_deg(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    cos = np.sum(_unit(a) * _unit(b), axis=-1)
-    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
 
 
 def _seen(points: np.ndarray, visibility: np.ndarray, landmark: PoseLandmark, min_visibility: float) -> np.ndarray:
@@ -333,14 +323,14 @@ def upright_frames(
     any_leg = np.zeros(xyz_m.shape[0], dtype=bool)
     for hip, knee, ankle in _LEGS:
         h, k, a = (_seen(xyz_m, visibility, lm, min_visibility) for lm in (hip, knee, ankle))
-        flexion = 180.0 - _angle_deg(h - k, a - k)
+        flexion = 180.0 - angle_between_deg(h - k, a - k)
         seen = np.isfinite(flexion)
         any_leg |= seen
         straight &= ~seen | (flexion <= UPRIGHT_MAX_KNEE_DEG)
     trunk = _mid(xyz_m, visibility, L.LEFT_SHOULDER, L.RIGHT_SHOULDER, min_visibility) - _mid(
         xyz_m, visibility, L.LEFT_HIP, L.RIGHT_HIP, min_visibility
     )
-    lean = _angle_deg(trunk, np.broadcast_to(up, trunk.shape))
+    lean = angle_between_deg(trunk, np.broadcast_to(up, trunk.shape))
     upright: np.ndarray = straight & any_leg & np.isfinite(lean) & (lean <= UPRIGHT_MAX_TRUNK_DEG)
     return upright
 
@@ -676,12 +666,12 @@ def feet_forward(
     ankle_line = _horizontal(
         _seen(pts, vis, L.RIGHT_ANKLE, min_visibility)[0] - _seen(pts, vis, L.LEFT_ANKLE, min_visibility)[0], up
     )
-    from_ankles = _unit(np.cross(up, ankle_line))
+    from_ankles = unit_vectors(np.cross(up, ankle_line))
     toes = [
         _horizontal(_seen(pts, vis, toe, min_visibility)[0] - _seen(pts, vis, heel, min_visibility)[0], up)
         for heel, toe in _FEET
     ]
-    from_feet = _unit(_nanmean(np.stack([_unit(t) for t in toes])))
+    from_feet = unit_vectors(_nanmean(np.stack([unit_vectors(t) for t in toes])))
     have_ankles = bool(np.isfinite(from_ankles).all())
     have_feet = bool(np.isfinite(from_feet).all())
     if have_ankles and have_feet:
@@ -693,7 +683,7 @@ def feet_forward(
         w_feet = float(np.linalg.norm(toe_mean[:2]) / max(np.linalg.norm(toe_mean), 1e-9))
         if w_ankles + w_feet < 1e-6:
             w_ankles = w_feet = 1.0
-        forward: np.ndarray = _unit(_horizontal(w_ankles * from_ankles + w_feet * from_feet, up))
+        forward: np.ndarray = unit_vectors(_horizontal(w_ankles * from_ankles + w_feet * from_feet, up))
         return forward
     if have_feet:
         return from_feet
@@ -799,7 +789,8 @@ def measure_point(
     reach_cm = (hands - ankles) * scale.cm_per_world_m
     along_floor = _horizontal(reach_cm, up)
     h_cm = float(np.linalg.norm(along_floor))
-    depth_share = float(abs(np.dot(_unit(along_floor), _unit(_horizontal(CAMERA_DEPTH, up))))) if h_cm > 1e-6 else 0.0
+    depth = unit_vectors(_horizontal(CAMERA_DEPTH, up))
+    depth_share = float(abs(np.dot(unit_vectors(along_floor), depth))) if h_cm > 1e-6 else 0.0
     # A front view already says H is depth; elsewhere, say it when this grasp makes it so.
     if view_h.reliable and depth_share > H_MAX_DEPTH_SHARE:
         along_depth = Reliability.uncertain(f"{depth_share:.0%} of H lies along the camera's depth at this grasp")

@@ -506,19 +506,21 @@ def judge(
     config: RuleConfig = DEFAULT_CONFIG.rules,
     rules: tuple[Rule, ...] = RULES,
     uncertainty: UncertaintyConfig = DEFAULT_CONFIG.uncertainty,
-    typical: Mapping[str, float] | None = None,
+    earlier: Sequence[LiftMeasures] = (),
 ) -> RepVerdict:
     """Measure a lift, run every rule on it, and give the overall verdict.
 
-    ``typical`` is the session's typical value of each graded measure so far (``typical_values``).
+    ``earlier`` are the session's lifts before this one: near a limit, a value within the measurement's
+    error of their typical value (``typical_values``) is graded as that value is.
 
     A lift with a caution or poor finding gets that verdict. Otherwise, when its main measure
     (the trunk's forward bend) could not be judged (the view cannot, or the trunk was not seen),
     the verdict is "not judged", with the reason; never "good".
     """
     measures = measure_lift(rep, config, uncertainty)
+    typical = typical_values(earlier, measures.view)
     if typical:
-        measures = replace(measures, typical=dict(typical))
+        measures = replace(measures, typical=typical)
     findings = tuple(f for rule in rules if (f := rule(measures, config)) is not None)
     worst = max((f.severity.rank for f in findings), default=0)
     verdict = (Verdict.GOOD, Verdict.CAUTION, Verdict.POOR)[worst]
