@@ -4,7 +4,7 @@
 and does the two side jobs that need the pixels: keeping a thumbnail of each lift's worst moment
 (``WorstMoments``) and sampling how bright the picture is (``Brightness``). Both paths use this
 one class, so the live path has no copy of the logic. Thumbnails are drawn by ``draw.py``,
-imported only when the first one is kept.
+imported only when the first one is drawn (a batch worker leaves them to the batch process).
 """
 
 from __future__ import annotations
@@ -89,11 +89,22 @@ class Moment:
 
 
 def thumbnail_source(rgb: np.ndarray, side_px: int = THUMBNAIL_SIDE_PX) -> np.ndarray:
-    """The copy of a frame a thumbnail is drawn from: shrunk to twice the thumbnail's side when larger."""
-    from liftcheck.draw import resize_long_side
+    """The copy of a frame a thumbnail is drawn from: its long side shrunk to between 1 and 2 thumbnail sides.
 
-    big = max(rgb.shape[:2]) > 2 * side_px
-    return resize_long_side(rgb, 2 * side_px) if big else rgb.copy()
+    Each pixel is the mean of a k×k block (k whole): NumPy alone, small and quick, so the analysis
+    needs neither OpenCV nor another picture of the frame's size (a frame resized with FFmpeg's
+    scaler, a new maximum after another, held 20 MiB more at the peak of a 720p clip; our measurement).
+    """
+    height, width = rgb.shape[:2]
+    k = math.ceil(max(height, width) / (2 * side_px))
+    if k <= 1:
+        return rgb.copy()
+    rows, cols = height // k, width // k
+    total = np.zeros((rows, cols, rgb.shape[2]), dtype=np.uint16 if k <= 16 else np.uint32)  # k² × 255 fits
+    for dy in range(k):
+        for dx in range(k):
+            total += rgb[dy : rows * k : k, dx : cols * k : k]
+    return ((total + (k * k) // 2) // (k * k)).astype(np.uint8)
 
 
 def draw_thumbnail(source: np.ndarray, moment: Moment, side_px: int = THUMBNAIL_SIDE_PX) -> bytes:
@@ -104,18 +115,37 @@ def draw_thumbnail(source: np.ndarray, moment: Moment, side_px: int = THUMBNAIL_
     return draw.encode_jpeg(image)
 
 
+@dataclass(frozen=True, eq=False)
+class Sketch:
+    """A lift's thumbnail not drawn yet: its frame (a ``thumbnail_source`` copy) and its worst moment.
+
+    A batch worker hands these to the batch process, which draws them: drawing is the only step of
+    a file's analysis that needs OpenCV, so the workers never load it.
+    """
+
+    source: np.ndarray
+    moment: Moment
+
+    def draw(self, side_px: int = THUMBNAIL_SIDE_PX) -> bytes:
+        """The JPEG thumbnail, exactly as ``WorstMoments`` would have drawn it."""
+        return draw_thumbnail(self.source, self.moment, side_px)
+
+
 class WorstMoments:
     """The frame of each lift's deepest forward bend, kept small, drawn as a JPEG thumbnail when the lift ends.
 
     Without pixels (``observe`` given None: the frames are elsewhere, as when a long video is analysed
     in chunks by other processes) it notes each lift's worst moment in ``wanted`` instead, to be drawn
-    later from its frame with ``draw_thumbnail``.
+    later from its frame with ``draw_thumbnail``. With ``draw`` False it keeps each lift's ``Sketch``
+    in ``sketches``, for another process to draw.
     """
 
-    def __init__(self, side_px: int = THUMBNAIL_SIDE_PX) -> None:
+    def __init__(self, side_px: int = THUMBNAIL_SIDE_PX, *, draw: bool = True) -> None:
         self.side_px = side_px
+        self.draw = draw
         self.thumbnails: dict[int, bytes] = {}  # lift index -> JPEG
         self.wanted: dict[int, Moment] = {}  # lift index -> its worst moment, when there were no pixels
+        self.sketches: dict[int, Sketch] = {}  # lift index -> its thumbnail to draw, when not drawing here
         # (trunk, t, frame or None, pose, angles)
         self._worst: tuple[float, float, np.ndarray | None, PoseFrame, Angles] | None = None
 
@@ -149,6 +179,8 @@ class WorstMoments:
             moment = Moment(t_s, pose, angles, label)
             if frame is None:
                 self.wanted[verdict.rep.index] = moment
+            elif not self.draw:
+                self.sketches[verdict.rep.index] = Sketch(frame, moment)
             else:
                 self.thumbnails[verdict.rep.index] = draw_thumbnail(frame, moment, self.side_px)
         self._worst = None
@@ -167,6 +199,7 @@ class FrameAnalysis:
         config: Config = DEFAULT_CONFIG,
         *,
         keep_thumbnails: bool = True,
+        draw_thumbnails: bool = True,
         frames_elsewhere: bool = False,
         given: Given | None = None,
     ) -> None:
@@ -178,7 +211,8 @@ class FrameAnalysis:
         self.estimator = as_estimator(estimator)
         self.engine = Engine(config, self.given.neutral)
         self.brightness = Brightness()
-        self.worst = WorstMoments() if keep_thumbnails else None
+        # With ``draw_thumbnails`` False the thumbnails are left undrawn, in ``sketches``.
+        self.worst = WorstMoments(draw=draw_thumbnails) if keep_thumbnails else None
 
     @property
     def lifts(self) -> list[RepVerdict]:
@@ -191,6 +225,10 @@ class FrameAnalysis:
     @property
     def thumbnails(self) -> dict[int, bytes]:
         return self.worst.thumbnails if self.worst is not None else {}
+
+    @property
+    def sketches(self) -> dict[int, Sketch]:
+        return self.worst.sketches if self.worst is not None else {}
 
     def step(self, rgb: np.ndarray | None, t_s: float, pose: PoseFrame | None = None) -> StepResult:
         """Analyse one frame (or an already-estimated pose) at ``t_s`` seconds."""

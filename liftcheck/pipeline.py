@@ -17,7 +17,7 @@ import numpy as np
 
 from liftcheck import threads
 from liftcheck.config import DEFAULT_CONFIG, Config
-from liftcheck.frames import FrameAnalysis, Given
+from liftcheck.frames import FrameAnalysis, Given, Sketch
 from liftcheck.landmarks import Estimator, PoseFrame, TwoStepEstimator, as_estimator
 from liftcheck.report import Report
 from liftcheck.threads import OverlayWriter
@@ -77,6 +77,7 @@ def analyze_video(
     thumbnails: bool = True,
     chunks: bool | None = None,
     given: Given | None = None,
+    sketches: dict[int, Sketch] | None = None,
 ) -> Report:
     """Analyse a video file from start to end and return its report.
 
@@ -89,6 +90,10 @@ def analyze_video(
 
     ``given`` is what the user tells about the session (person, task, load and stature for the
     lifting equation, their neutral posture from History).
+
+    ``sketches``, when given, receives the lifts' thumbnails undrawn (``frames.Sketch``) instead of
+    the report: drawing them is the only step that needs OpenCV, which a batch worker leaves to the
+    batch process. (A video analysed in chunks has its thumbnails drawn by the chunks' workers.)
 
     Raises ``VideoError`` for a file that is not a readable video or asks for more than
     ``config.limits`` allow, ``VideoWriteError`` when the annotated video cannot be written,
@@ -127,7 +132,9 @@ def analyze_video(
 
         estimator = PoseEstimator(model, people=config.people)
     estimate = as_estimator(estimator)
-    analysis = FrameAnalysis(estimate, config, keep_thumbnails=thumbnails, given=given)
+    analysis = FrameAnalysis(
+        estimate, config, keep_thumbnails=thumbnails, draw_thumbnails=sketches is None, given=given
+    )
     writer = OverlayWriter(annotated_path, fps_hint=fps_hint) if annotated_path else None
 
     # A two-step estimator runs only the model here; whom to follow is picked behind, in the engine's thread.
@@ -158,6 +165,8 @@ def analyze_video(
                     progress(Progress(frames, expected, t_s, info.duration_s))
             behind.close()
         analysis.finish()
+        if sketches is not None:
+            sketches.update(analysis.sketches)
     finally:
         behind.close(finish=False)  # after a failure or a cancel: drop what is queued
         reader.close()

@@ -26,7 +26,7 @@ from liftcheck.presentation import Hud
 # Each queue of frames (ahead of the model, behind it) holds about this much at most, and at least
 # 2 frames so the threads still overlap: 4 frames of a phone's portrait 360x640 video, 2 of 720p.
 # A 720p queue of 4 frames held 11 MiB more at the peak and ran no faster (our measurement).
-QUEUE_BYTES = 8 * 1024 * 1024
+QUEUE_BYTES = 6 * 1024 * 1024
 
 
 def queue_depth(width: int, height: int, most: int = 4) -> int:

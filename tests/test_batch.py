@@ -91,6 +91,50 @@ def test_a_local_batch_gives_the_reports_of_analyze(batch_out: Path, analyzed: d
     assert len((batch_out / "team.csv").read_text().splitlines()) == 1 + 2 + 1 + 2  # header, lifts, a lift-less video
 
 
+def test_the_batch_draws_the_thumbnails_analyze_draws(batch_out: Path, clips: Path) -> None:
+    """The workers leave the thumbnails undrawn and the batch process draws them: they come out byte for byte the
+    pictures an analysis in one process draws, and each video's HTML page shows them."""
+    from liftcheck.pipeline import analyze_video
+
+    name = "stoop_deadlift_side_01.mp4"
+    report = analyze_video(clips / name, model="lite", chunks=False)
+    record = next(r for r in Index(batch_out).records.values() if r.name == name)
+    assert sorted(report.thumbnails) == sorted(record.outputs.thumbnails) == [1, 2]
+    for lift, relative in record.outputs.thumbnails.items():
+        assert (batch_out / relative).read_bytes() == report.thumbnails[lift], lift
+    assert "data:image/jpeg;base64," in (batch_out / str(record.outputs.html)).read_text()
+
+
+def test_a_batch_worker_never_loads_opencv(clips: Path, tmp_path: Path) -> None:
+    """A worker set up as the pool sets it up analyses a video and hands back its report and its lifts' frames to
+    draw, without ever importing OpenCV (27 MiB a worker): only drawing needs it, and the batch process draws."""
+    job = {
+        "path": str(clips / "deadlift_oblique_01.mp4"),
+        "relative": "deadlift_oblique_01.mp4",
+        "sha256": "0" * 64,
+        "key": "deadlift",
+        "model": "lite",
+        "max_fps": 30.0,
+        "annotated": False,
+        "out_dir": str(tmp_path),
+    }
+    script = (
+        "import json, sys\n"
+        "from liftcheck.workers import setup_worker\n"
+        "setup_worker('lite')\n"
+        "from liftcheck.batch.job import VideoJob, analyse\n"
+        f"result = analyse(VideoJob(**json.loads({json.dumps(json.dumps(job))})))\n"
+        "print(json.dumps({'cv2': 'cv2' in sys.modules, 'lifts': result.summary['lift_count'],\n"
+        "                  'sketches': sorted(result.sketches), 'report': sorted(result.report)[:3]}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=True)
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["cv2"] is False
+    assert seen["lifts"] == 2 and seen["sketches"] == [1, 2]
+    assert seen["report"]  # the report's data came back for the batch process's HTML page
+    assert (tmp_path / "reports" / "deadlift.json").is_file()
+
+
 def test_a_resumed_batch_redoes_nothing(batch_out: Path, clips: Path) -> None:
     """Run again over the same folder, every video is found done by its content hash: nothing is analysed again and
     no report is rewritten."""

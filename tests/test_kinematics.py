@@ -257,3 +257,30 @@ def test_a_value_no_body_can_reach_is_a_gap() -> None:
     report = build_report("glitch", angles, [], duration_s=angles[-1].t_s, settings={})
     assert sum(report.gaps.values()) >= 1
     assert any("could not be measured" in w for w in report.warnings)
+
+
+def test_the_one_vector_helpers_give_numpys_results_to_the_last_bit() -> None:
+    """The engine's single-vector shortcuts (Python floats instead of NumPy calls) give exactly what the array
+    path gives, for ordinary, tiny, zero, infinite and missing (NaN) vectors and weights."""
+    from liftcheck import kinematics as k
+
+    rng = np.random.default_rng(7)
+    vectors = [rng.normal(size=3) * scale for scale in (1e-12, 1e-3, 1.0, 1e3) for _ in range(40)]
+    vectors += [np.zeros(3), np.array([np.nan, 1.0, 0.0]), np.array([np.inf, 0.0, 1.0]), np.array([3.0, -4.0, 0.0])]
+    for a, b in zip(vectors, vectors[::-1]):
+        stacked_a, stacked_b = a[None, :], b[None, :]
+        np.testing.assert_array_equal(k.unit_vectors(a), k.unit_vectors(stacked_a)[0])
+        np.testing.assert_array_equal(k._dot(a, b), k._dot(stacked_a, stacked_b)[0])
+        np.testing.assert_array_equal(k._cross(a, b), np.cross(stacked_a, stacked_b)[0])
+        np.testing.assert_array_equal(k.angle_between_deg(a, b), k.angle_between_deg(stacked_a, stacked_b)[0])
+    values = [0.0, 12.5, 170.0, np.nan, 1e-9]
+    weights = [0.0, 1e-7, 0.3, 0.49, 0.5, 1.0, np.nan]
+    for left in values:
+        for right in values:
+            for w_left in weights:
+                for w_right in weights[::2]:
+                    one = k.combine_sides(np.array(left), np.array(right), np.array(w_left), np.array(w_right))
+                    many = k.combine_sides(
+                        np.array([left]), np.array([right]), np.array([w_left]), np.array([w_right])
+                    )[0]
+                    np.testing.assert_array_equal(one, many)

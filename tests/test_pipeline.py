@@ -305,3 +305,23 @@ def test_a_failure_behind_the_pose_model_ends_the_analysis_with_it(clip: Path, m
     with pytest.raises(ValueError, match="broken frame"):
         analyze_video(clip, estimator=estimator)
     assert calls["pose"] < 30  # of 161 frames
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 720), (720, 1280), (404, 720), (1920, 1080), (640, 360), (3, 2)])
+def test_a_thumbnail_source_is_a_small_copy_of_the_frame(width: int, height: int) -> None:
+    """The frame kept for a lift's thumbnail: its long side between one and two thumbnail sides (never smaller
+    than the thumbnail, unless the frame is), each pixel the mean of the block it stands for, a copy."""
+    import numpy as np
+
+    from liftcheck.frames import THUMBNAIL_SIDE_PX, thumbnail_source
+
+    rng = np.random.default_rng(width)
+    frame = rng.integers(0, 256, size=(height, width, 3), dtype=np.uint8)
+    small = thumbnail_source(frame)
+    long_side = max(small.shape[:2])
+    assert long_side <= 2 * THUMBNAIL_SIDE_PX and (long_side > THUMBNAIL_SIDE_PX or small.shape == frame.shape)
+    assert small.dtype == np.uint8 and not np.shares_memory(small, frame)
+    k = height // small.shape[0]
+    block = frame[:k, :k].reshape(-1, 3).astype(float).mean(axis=0)
+    assert np.abs(small[0, 0] - block).max() <= 0.5
+    assert abs(width / height - small.shape[1] / small.shape[0]) < 0.02 or small.shape == frame.shape

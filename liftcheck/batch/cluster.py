@@ -37,7 +37,10 @@ def analyse_on_node(job: VideoJob, model_data: bytes) -> VideoResult:
 
     if workers._model is None or workers._model.variant != job.model:
         workers.setup_worker(job.model, model_data)
-    return analyse(job)
+    try:
+        return analyse(job)
+    finally:
+        workers.release_memory()
 
 
 def connect(address: str, *, cpus: int | None = None) -> bool:

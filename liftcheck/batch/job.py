@@ -2,9 +2,11 @@
 
 ``analyse`` is the job: the same ``analyze_video`` call as ``liftcheck analyze`` makes, with the
 worker's model (loaded once per worker), then the report written as JSON (exactly what
-``liftcheck analyze --json`` writes), as a printable HTML page, and each lift's thumbnail as a
-JPEG. On this machine the worker writes the files into the results folder itself; on a cluster,
-where a worker's disk is not the driver's, it hands them back and the driver writes them.
+``liftcheck analyze --json`` writes). On this machine the worker writes it into the results folder
+itself; on a cluster, where a worker's disk is not the driver's, it hands it back and the driver
+writes it. The pictures are the batch process's (``pages``): each lift's thumbnail as a JPEG, drawn
+from the frame the worker kept, and the printable HTML page. Drawing is all a worker would load
+OpenCV for, and every worker would hold it (27 MiB, our measurement); the batch process holds it once.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from liftcheck.batch.results import Outputs, write_atomically
 
 if TYPE_CHECKING:
-    from liftcheck.frames import Given
+    from liftcheck.frames import Given, Sketch
 
 # A test hook: a worker analysing the file of this name ends its process at once (os._exit), as a
 # crash in native code would. The tests use it to check that one dying worker fails one video only.
@@ -67,12 +69,16 @@ class VideoResult:
     """What came of one video: its files (relative to the results folder), a few numbers, the time it took.
 
     ``files`` holds the files' content when the job did not write them itself (a cluster worker).
+    ``report`` (the report as ``Report.to_dict`` gives it) and ``sketches`` (the lifts' thumbnails,
+    undrawn) are what the batch process makes the HTML page and the thumbnails from (``pages``).
     """
 
     outputs: Outputs
     summary: dict[str, object]
     seconds: float
     files: dict[str, bytes] = field(default_factory=dict)
+    report: dict[str, Any] = field(default_factory=dict)
+    sketches: dict[int, Sketch] = field(default_factory=dict)
 
 
 def summary_of(report: dict[str, object]) -> dict[str, object]:
@@ -105,7 +111,6 @@ def analyse(job: VideoJob, progress: object = None) -> VideoResult:
     """Analyse ``job``'s video and write (or return) its report, HTML page, thumbnails and annotated video."""
     from liftcheck import workers
     from liftcheck.config import DEFAULT_CONFIG
-    from liftcheck.html_report import render_html
     from liftcheck.pipeline import Progress, analyze_video
     from liftcheck.pose import PoseEstimator
 
@@ -119,6 +124,7 @@ def analyse(job: VideoJob, progress: object = None) -> VideoResult:
         if report_progress is not None:
             report_progress(p.fraction)
 
+    sketches: dict[int, Sketch] = {}
     with tempfile.TemporaryDirectory(prefix="liftcheck-batch-") as scratch:
         annotated = None
         if job.annotated:
@@ -137,14 +143,11 @@ def analyse(job: VideoJob, progress: object = None) -> VideoResult:
                 thumbnails=True,
                 chunks=False,  # the batch already keeps every core busy, one video per worker
                 given=given_of(job.inputs),
+                sketches=sketches,
             )
         data = report.to_dict()
-        outputs = Outputs.planned(job.key, sorted(report.thumbnails), job.annotated)
-        files: dict[str, bytes] = {
-            str(outputs.report): report.to_json().encode("utf-8"),
-            str(outputs.html): render_html(data, report.thumbnails).encode("utf-8"),
-        }
-        files.update({outputs.thumbnails[lift]: jpeg for lift, jpeg in report.thumbnails.items()})
+        outputs = Outputs.planned(job.key, sorted(sketches), job.annotated)
+        files: dict[str, bytes] = {str(outputs.report): report.to_json().encode("utf-8")}
         result_files: dict[str, bytes] = {}
         if job.out_dir is not None:
             for relative, content in files.items():
@@ -155,4 +158,17 @@ def analyse(job: VideoJob, progress: object = None) -> VideoResult:
             result_files = files
             if annotated is not None and outputs.annotated is not None:
                 result_files[outputs.annotated] = annotated.read_bytes()
-    return VideoResult(outputs, summary_of(data), time.perf_counter() - started, result_files)
+    return VideoResult(outputs, summary_of(data), time.perf_counter() - started, result_files, data, sketches)
+
+
+def pages(result: VideoResult) -> dict[str, bytes]:
+    """The pictures of one analysed video, made in the batch process: its thumbnails and its HTML page.
+
+    The same drawing and page as ``liftcheck analyze --html`` makes, from what the worker kept.
+    """
+    from liftcheck.html_report import render_html
+
+    thumbnails = {lift: sketch.draw() for lift, sketch in sorted(result.sketches.items())}
+    files = {result.outputs.thumbnails[lift]: jpeg for lift, jpeg in thumbnails.items()}
+    files[str(result.outputs.html)] = render_html(result.report, thumbnails).encode("utf-8")
+    return files

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from liftcheck.batch.inputs import InputError, ManifestRow, find_videos, match_manifest, read_manifest, sha256_of_file
-from liftcheck.batch.job import VideoJob, VideoResult, analyse
+from liftcheck.batch.job import VideoJob, VideoResult, analyse, pages
 from liftcheck.batch.results import DONE, FAILED, Index, VideoRecord, now_utc, video_key, write_atomically
 from liftcheck.models import DEFAULT_VARIANT, check_variant
 from liftcheck.workers import JobFailed
@@ -199,7 +199,7 @@ def run_batch(
             record = _with(base, reason=result.reason)
             failed.append((str(video.path), result.reason))
         else:
-            for relative, content in result.files.items():
+            for relative, content in {**result.files, **pages(result)}.items():
                 write_atomically(out / relative, content)
             record = _with(base, status=DONE, outputs=result.outputs, summary=result.summary, seconds=result.seconds)
             record = _saved(store, out, record)
