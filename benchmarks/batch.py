@@ -29,6 +29,7 @@ import resource
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,45 @@ def cpu_children_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+class ChildrenPss:
+    """The largest PSS any child process reached, sampled every 0.2 s (Linux; 0 elsewhere).
+
+    PSS is a process's own memory plus its share of pages it shares with others: the pose library
+    and the model, mapped by every worker, count once across them. It is what each more worker on a
+    node costs; RSS (``ru_maxrss``) counts the shared pages again in every worker.
+    """
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> ChildrenPss:
+        if Path("/proc/self/smaps_rollup").exists():
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _run(self) -> None:
+        me = str(os.getpid())
+        while not self._stop.wait(0.2):
+            for entry in Path("/proc").iterdir():
+                if not entry.name.isdigit():
+                    continue
+                try:
+                    if (entry / "stat").read_text().rsplit(")", 1)[1].split()[1] != me:
+                        continue
+                    for line in (entry / "smaps_rollup").read_text().splitlines():
+                        if line.startswith("Pss:"):
+                            self.peak = max(self.peak, int(line.split()[1]) * 1024)
+                except (OSError, IndexError, ValueError):
+                    continue
+
+
 # ------------------------------------------------------------------ measurements, each in a fresh process
 
 
@@ -92,7 +132,8 @@ def job_batch(clips: list[str], model: str, mode: str) -> dict[str, Any]:
         for clip in clips:
             os.symlink(clip, folder / Path(clip).name)
         started = time.perf_counter()
-        summary = run_batch([folder], Path(tmp) / "out", settings)
+        with ChildrenPss() as pss:
+            summary = run_batch([folder], Path(tmp) / "out", settings)
         wall = time.perf_counter() - started
         seconds = 0.0
         lifts = 0
@@ -111,6 +152,7 @@ def job_batch(clips: list[str], model: str, mode: str) -> dict[str, Any]:
         "failed": [list(f) for f in summary.failed],
         "workers": settings.workers,
         "peak_worker": peak_children_bytes() if mode != "ray" else 0,
+        "pss_worker": pss.peak if mode != "ray" else 0,
         "peak_parent": peak_self_bytes(),
         "cpu_children_s": cpu_children_s(),
     }
@@ -215,15 +257,20 @@ def main(argv: list[str] | None = None) -> int:
         except ImportError:
             print('Ray is not installed (pip install "liftcheck[cluster]"): its row is left out\n')
             modes.remove("ray")
-    batch: dict[str, dict[str, Any]] = {}
-    for mode in modes:
-        progress(f"batch of {len(clips)} clips, {mode} ...")
-        runs = [
-            run_job(job="batch", clips=[str(c) for c in clips], model=args.model, mode=mode) for _ in range(args.repeat)
-        ]
-        batch[mode] = best(runs)
-        progress(f"  {batch[mode]['wall_s']:.1f} s, other processes {batch[mode]['others_cores']:.2f} cores")
+    # The modes take turns (sequential, pool, Ray, then again): this machine's speed drifts by 10-20%
+    # over minutes, and runs of one mode all together would put that drift into the ratios.
+    every: dict[str, list[dict[str, Any]]] = {mode: [] for mode in modes}
+    for round_ in range(args.repeat):
+        for mode in modes:
+            progress(f"batch of {len(clips)} clips, {mode} (round {round_ + 1} of {args.repeat}) ...")
+            run = run_job(job="batch", clips=[str(c) for c in clips], model=args.model, mode=mode)
+            every[mode].append(run)
+            progress(f"  {run['wall_s']:.1f} s, other processes {run['others_cores']:.2f} cores")
+    batch = {mode: best(runs) for mode, runs in every.items()}
     seq = batch["sequential"]
+    if args.repeat > 1:
+        rounds = [f"{s['wall_s'] / p['wall_s']:.2f}x" for s, p in zip(every["sequential"], every["pool"], strict=True)]
+        print(f"pool against sequential, round by round: {', '.join(rounds)}")
     print(
         f"1. a batch of {len(clips)} clips ({seq['video_s']:.0f} s of video, {seq['lifts']} lifts), {args.model} model"
     )
@@ -243,12 +290,17 @@ def main(argv: list[str] | None = None) -> int:
         )
     table(["run", "wall s", "video s / wall s", "vs sequential", "failed", "others"], rows)
     print()
-    print("2. peak memory (RSS, MiB): the largest worker process, and the batch process itself")
+    print("2. peak memory (MiB): the largest worker process (RSS; PSS, shared pages counted once), the batch process")
     rows = [
-        [mode, fmt(r["peak_worker"] / MIB, ".0f") if r["peak_worker"] else "–", fmt(r["peak_parent"] / MIB, ".0f")]
+        [
+            mode,
+            fmt(r["peak_worker"] / MIB, ".0f") if r["peak_worker"] else "–",
+            fmt(r["pss_worker"] / MIB, ".0f") if r.get("pss_worker") else "–",
+            fmt(r["peak_parent"] / MIB, ".0f"),
+        ]
         for mode, r in batch.items()
     ]
-    table(["run", "worker peak", "batch process peak"], rows)
+    table(["run", "worker peak RSS", "worker peak PSS", "batch process peak RSS"], rows)
     print()
 
     long_rows = None
@@ -257,17 +309,14 @@ def main(argv: list[str] | None = None) -> int:
             one, long = Path(tmp) / "one.mp4", Path(tmp) / "long.mp4"
             encode_loop(folder / LOOP_CLIP, one)
             length = loop_video(one, long, args.long_seconds)
-            results = {}
-            for chunked in (False, True):
-                label = "chunks" if chunked else "one pass"
-                progress(f"long video ({length:.0f} s), {label} ...")
-                runs = [
-                    run_job(job="long", video=str(long), model=args.model, chunked=chunked) for _ in range(args.repeat)
-                ]
-                results[label] = best(runs)
-                progress(
-                    f"  {results[label]['wall_s']:.1f} s, other processes {results[label]['others_cores']:.2f} cores"
-                )
+            long_runs: dict[str, list[dict[str, Any]]] = {"one pass": [], "chunks": []}
+            for round_ in range(args.repeat):  # in turns, as above
+                for label in long_runs:
+                    progress(f"long video ({length:.0f} s), {label} (round {round_ + 1} of {args.repeat}) ...")
+                    run = run_job(job="long", video=str(long), model=args.model, chunked=label == "chunks")
+                    long_runs[label].append(run)
+                    progress(f"  {run['wall_s']:.1f} s, other processes {run['others_cores']:.2f} cores")
+            results = {label: best(runs) for label, runs in long_runs.items()}
         single, chunks = results["one pass"], results["chunks"]
         print(f"3. one long video: {LOOP_CLIP} looped to {length:.0f} s ({single['frames']} frames analysed)")
         table(

@@ -40,3 +40,33 @@ def test_a_worker_gives_back_what_a_finished_job_freed() -> None:
     seen = __import__("json").loads(done.stdout)
     assert seen["freed"] > seen["base"] - 20  # freed, but still held by the process
     assert seen["released"] < seen["freed"] - 100
+
+
+def _no_setup(*_: object) -> None:
+    return None
+
+
+def _where_i_run(item: int, progress: object) -> tuple[int, list[int]]:
+    import os
+
+    return os.getpid(), sorted(os.sched_getaffinity(0))
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "sched_getaffinity"), reason="core affinity: Linux only")
+def test_a_worker_for_every_core_keeps_to_its_own_core() -> None:
+    """With as many workers as usable cores, each worker runs on one core and no two share one; with fewer
+    workers than cores (one analysis at a time), a worker may use them all."""
+    import os
+
+    from liftcheck.workers import Pool
+
+    cores = sorted(os.sched_getaffinity(0))
+    with Pool(len(cores), setup=_no_setup) as pool:
+        seen = dict(result for _, result in pool.run(_where_i_run, range(4 * len(cores))))
+    if len(cores) > 1:
+        assert all(len(cpus) == 1 for cpus in seen.values())
+        assert len({cpus[0] for cpus in seen.values()}) == len(seen) == len(cores)
+        with Pool(1, setup=_no_setup) as pool:
+            assert [result[1] for _, result in pool.run(_where_i_run, [0])] == [cores]
+    else:
+        assert list(seen.values()) == [cores]
