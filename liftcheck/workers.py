@@ -100,6 +100,45 @@ def tune_malloc() -> None:
         return
 
 
+_claimed_core: Any = None  # the open lock file of the core this process keeps to (see claim_core)
+
+
+def claim_core() -> int | None:
+    """Keep this worker process to a core no other liftcheck worker on this machine keeps to (Linux).
+
+    For workers that ``Pool`` did not start, such as Ray's: each takes the first core whose lock
+    (a file locked with ``flock``, let go when the process ends, however it ends) it can get, and
+    keeps to it, as the pool's workers do. When every core is taken, or there is one core, it keeps
+    to none. Returns the core, or None.
+    """
+    global _claimed_core
+    if _claimed_core is not None:
+        return int(_claimed_core.name.rsplit("-", 1)[1].split(".")[0])
+    if not hasattr(os, "sched_getaffinity"):
+        return None
+    import fcntl
+    import tempfile
+    from pathlib import Path
+
+    cores = sorted(os.sched_getaffinity(0))
+    if len(cores) < 2:
+        return None
+    folder = Path(tempfile.gettempdir()) / f"liftcheck-cores-{os.getuid()}"
+    with contextlib.suppress(OSError):
+        folder.mkdir(mode=0o700, exist_ok=True)
+        for core in cores:
+            handle = open(folder / f"core-{core}.lock", "a")  # noqa: SIM115 - held for the process's life
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                handle.close()
+                continue
+            os.sched_setaffinity(0, {core})
+            _claimed_core = handle
+            return core
+    return None
+
+
 def release_memory() -> None:
     """After a job: give the system back the memory the job freed (glibc only; elsewhere nothing).
 

@@ -48,6 +48,9 @@ def _no_setup(*_: object) -> None:
 
 def _where_i_run(item: int, progress: object) -> tuple[int, list[int]]:
     import os
+    import time
+
+    time.sleep(0.5)  # long enough for every worker to be started and take jobs
 
     return os.getpid(), sorted(os.sched_getaffinity(0))
 
@@ -70,3 +73,47 @@ def test_a_worker_for_every_core_keeps_to_its_own_core() -> None:
             assert [result[1] for _, result in pool.run(_where_i_run, [0])] == [cores]
     else:
         assert list(seen.values()) == [cores]
+
+
+CLAIM = """
+import os, sys
+from liftcheck.workers import claim_core
+core = claim_core()
+print(core, sorted(os.sched_getaffinity(0)), flush=True)
+sys.stdin.read()  # hold the core until told to end
+"""
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "sched_getaffinity"), reason="core affinity: Linux only")
+def test_workers_the_pool_did_not_start_claim_a_core_each(tmp_path: __import__("pathlib").Path) -> None:
+    """Worker processes started by others (Ray's) each keep to a core no other one holds, one more than there are
+    cores keeps to none, and a core is free again once its holder has ended."""
+    import os
+
+    cores = sorted(os.sched_getaffinity(0))
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+
+    def start() -> tuple[subprocess.Popen[str], str]:
+        process = subprocess.Popen(
+            [sys.executable, "-c", CLAIM], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env
+        )
+        assert process.stdout is not None
+        return process, process.stdout.readline().strip()
+
+    held = [start() for _ in range(len(cores) + 1)]
+    try:
+        if len(cores) < 2:
+            assert [line for _, line in held] == [f"None {cores}"] * len(held)
+            return
+        claimed = [line.split(" ", 1) for _, line in held]
+        assert [int(core) for core, _ in claimed[:-1]] == cores
+        assert all(affinity == f"[{core}]" for core, affinity in claimed[:-1])
+        assert claimed[-1] == ["None", str(cores)]
+        first, _ = held.pop(0)
+        first.communicate("")
+        again, line = start()
+        held.append((again, line))
+        assert line == f"{cores[0]} [{cores[0]}]"
+    finally:
+        for process, _ in held:
+            process.communicate("")

@@ -37,6 +37,8 @@ def analyse_on_node(job: VideoJob, model_data: bytes) -> VideoResult:
 
     if workers._model is None or workers._model.variant != job.model:
         workers.setup_worker(job.model, model_data)
+    # Ray gives each task one CPU, and the worker's threads keep to one core, as the local pool's do.
+    workers.claim_core()
     try:
         return analyse(job)
     finally:
