@@ -105,6 +105,32 @@ def test_the_batch_draws_the_thumbnails_analyze_draws(batch_out: Path, clips: Pa
     assert "data:image/jpeg;base64," in (batch_out / str(record.outputs.html)).read_text()
 
 
+def test_a_video_whose_pictures_cannot_be_made_fails_alone(
+    clips: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Drawing happens in the batch process: when one video's thumbnails or page cannot be made, that video is
+    reported failed with the reason and the batch goes on with the others."""
+    from liftcheck.batch import run as batch_run
+
+    real_pages = batch_run.pages
+
+    def pages(result: object) -> dict[str, bytes]:
+        if "golf" in str(result.outputs.report):  # type: ignore[attr-defined]
+            raise OSError(28, "No space left on device")
+        return real_pages(result)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(batch_run, "pages", pages)
+    summary = run_batch([clips], tmp_path, SETTINGS)
+    assert summary.analysed == 2 and [Path(f).name for f, _ in summary.failed] == ["golf_swing_faceon_01.mp4"]
+    assert "could not be written" in summary.failed[0][1] and "No space left on device" in summary.failed[0][1]
+    statuses = {r.name: r.status for r in Index(tmp_path).records.values()}
+    assert statuses == {
+        "golf_swing_faceon_01.mp4": FAILED,
+        "deadlift_oblique_01.mp4": DONE,
+        "stoop_deadlift_side_01.mp4": DONE,
+    }
+
+
 def test_a_batch_worker_never_loads_opencv(clips: Path, tmp_path: Path) -> None:
     """A worker set up as the pool sets it up analyses a video and hands back its report and its lifts' frames to
     draw, without ever importing OpenCV (27 MiB a worker): only drawing needs it, and the batch process draws."""

@@ -195,12 +195,16 @@ def run_batch(
             manifest=video.manifest.as_record() if video.manifest else None,
             finished_utc=now_utc(),
         )
+        if not isinstance(result, JobFailed):
+            try:
+                for relative, content in {**result.files, **pages(result)}.items():
+                    write_atomically(out / relative, content)
+            except Exception as exc:  # noqa: BLE001 - a video whose pictures or files fail fails alone
+                result = JobFailed(f"its report could not be written ({type(exc).__name__}: {exc})")
         if isinstance(result, JobFailed):
             record = _with(base, reason=result.reason)
             failed.append((str(video.path), result.reason))
         else:
-            for relative, content in {**result.files, **pages(result)}.items():
-                write_atomically(out / relative, content)
             record = _with(base, status=DONE, outputs=result.outputs, summary=result.summary, seconds=result.seconds)
             record = _saved(store, out, record)
         index.put(record)
