@@ -11,7 +11,9 @@ It prints
    jobs as Ray tasks); wall time, videos' seconds per wall second, and each as a ratio to sequential;
 2. peak memory (RSS) of a worker: the largest peak among the pool's worker processes, and the batch
    process's own;
-3. one long video (a clip looped to ``--long-seconds``): ``analyze_video`` in one pass against in chunks
+3. peak memory of a worker given one video (``--memory-clips``), fresh each time: a phone clip, a 720p
+   clip, a clip with two people in view;
+4. one long video (a clip looped to ``--long-seconds``): ``analyze_video`` in one pass against in chunks
    on every core (``chunks.py``), the ratio, and whether the lifts agree (count, times within 0.2 s,
    styles, verdicts); the chunk workers' peak memory.
 
@@ -50,6 +52,12 @@ DEFAULT_CLIPS = (
     "deadlift_oblique_01.mp4",  # 7 s, 720p
 )
 LOOP_CLIP = "squat_lift_side_01.mp4"
+# One video at a time in a fresh worker: what each kind of video costs a worker at its peak.
+MEMORY_CLIPS = (
+    "roundback_lift_side_01.mp4",  # a phone's 360x640 portrait video, one person
+    "workplace_crate_lowering_turn_front_overlay_05.mp4",  # 720p, one person
+    "seated_box_handover_twist_two_people_01.mp4",  # two people: several followed at once
+)
 RESULT_MARK = "BENCH-RESULT "
 
 
@@ -224,6 +232,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-ray", action="store_true", help="leave out the Ray measurement")
     parser.add_argument("--no-long", action="store_true", help="leave out the long video")
     parser.add_argument(
+        "--memory-clips", nargs="*", metavar="NAME", help="clips for the per-video memory (default: three kinds)"
+    )
+    parser.add_argument(
         "--repeat", type=int, default=1, metavar="N", help="run each measurement N times, keep the best"
     )
     parser.add_argument("--quiet-wait", type=float, default=0.0, metavar="S", help="wait up to S s for a quiet CPU")
@@ -303,6 +314,22 @@ def main(argv: list[str] | None = None) -> int:
     table(["run", "worker peak RSS", "worker peak PSS", "batch process peak RSS"], rows)
     print()
 
+    memory_clips = [Path(c) if Path(c).is_file() else folder / c for c in (args.memory_clips or MEMORY_CLIPS)]
+    memory_clips = [c for c in memory_clips if c.is_file()]
+    alone = []
+    for clip in memory_clips:
+        progress(f"one worker, {clip.name} alone ...")
+        run = run_job(job="batch", clips=[str(clip)], model=args.model, mode="sequential")
+        alone.append(run["peak_worker"])
+        progress(f"  peak {run['peak_worker'] / MIB:.0f} MiB")
+    if alone:
+        print("3. peak memory (MiB) of a worker given one video, a fresh worker each (RSS)")
+        table(
+            ["video", "worker peak RSS"],
+            [[clip.name, fmt(peak / MIB, ".0f")] for clip, peak in zip(memory_clips, alone, strict=True)],
+        )
+        print()
+
     long_rows = None
     if not args.no_long:
         with tempfile.TemporaryDirectory(prefix="liftcheck-bench-long-") as tmp:
@@ -318,7 +345,7 @@ def main(argv: list[str] | None = None) -> int:
                     progress(f"  {run['wall_s']:.1f} s, other processes {run['others_cores']:.2f} cores")
             results = {label: best(runs) for label, runs in long_runs.items()}
         single, chunks = results["one pass"], results["chunks"]
-        print(f"3. one long video: {LOOP_CLIP} looped to {length:.0f} s ({single['frames']} frames analysed)")
+        print(f"4. one long video: {LOOP_CLIP} looped to {length:.0f} s ({single['frames']} frames analysed)")
         table(
             ["analysis", "wall s", "video s / wall s", "vs one pass", "worker peak MiB", "process peak MiB", "others"],
             [
@@ -349,7 +376,7 @@ def main(argv: list[str] | None = None) -> int:
         single, chunks = long_rows
         speed = single["wall_s"] / chunks["wall_s"]
         print(f"  long video in chunks >= 1.6x one pass: {speed:.2f}x {verdict(speed >= 1.6)}")
-    peak = max(pool["peak_worker"], long_rows[1]["peak_worker"] if long_rows else 0)
+    peak = max([pool["peak_worker"], long_rows[1]["peak_worker"] if long_rows else 0, *alone])
     print(f"  a worker's peak <= 320 MiB (no annotated video): {peak / MIB:.0f} MiB {verdict(peak <= 320 * MIB)}")
     print()
     print(

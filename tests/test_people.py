@@ -240,3 +240,44 @@ def test_the_live_camera_never_waits_for_the_people_search(samples_dir: Path, mo
         estimator._pending[0].result(timeout=30)  # the answer is in; the next frame must take it up
         estimator.detect(frames[10].rgb, frames[10].t_s)
         assert estimator._multi is not None, "the search's answer (two people) was not taken up"
+
+
+def test_while_several_people_are_followed_the_other_landmarkers_are_closed(samples_dir: Path, model_dir: Path) -> None:
+    """Never three landmarkers at once: following several closes the one-person and search landmarkers,
+    and going back to one person opens a new one-person landmarker that finds the lifter again."""
+    import dataclasses
+
+    from liftcheck.config import DEFAULT_CONFIG
+    from liftcheck.pose import PoseEstimator
+    from liftcheck.video import VideoReader
+
+    people = dataclasses.replace(DEFAULT_CONFIG.people, single_after_s=2.0)
+    model = model_dir / "pose_landmarker_lite.task"
+    searches: list[float] = []
+    with (
+        PoseEstimator("lite", model_path=model, people=people) as estimator,
+        VideoReader(samples_dir / "deadlift_side_02.mp4", max_fps=10) as reader,
+    ):
+        real_count = estimator._count_people
+
+        def first_sees_two(image: object) -> int:
+            searches.append(len(searches))
+            return 2 if len(searches) == 1 else real_count(image)
+
+        estimator._count_people = first_sees_two  # type: ignore[method-assign]
+        states = []
+        for frame in reader:
+            pose = estimator.detect(frame.rgb, frame.t_s)
+            opened = [n for n in ("_landmarker", "_multi", "_scout") if getattr(estimator, n) is not None]
+            states.append((frame.t_s, tuple(opened), pose.detected))
+            if frame.t_s > 6.0:
+                break
+    several = [s for s in states if "_multi" in s[1]]
+    assert several, "the search's answer (two people) was not taken up"
+    assert all(s[1] == ("_multi",) for s in several), "a landmarker beside the one following several stayed open"
+    assert max(len(s[1]) for s in states) <= 2
+    back = [s for s in states if s[0] > several[-1][0]]
+    followed_alone = all("_landmarker" in s[1] and "_multi" not in s[1] for s in back)
+    assert back and followed_alone, "one person is not followed again"
+    assert len(searches) >= 2, "the search did not start again once one person was followed"
+    assert sum(s[2] for s in back) >= 0.9 * len(back), "the new one-person landmarker lost the lifter"
