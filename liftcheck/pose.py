@@ -408,7 +408,13 @@ class PoseEstimator:
     def _send_scout(self, image: Any, t_s: float) -> None:
         assert self.people is not None
         if self._scouts is None:
-            self._scouts = ThreadPoolExecutor(max_workers=1, thread_name_prefix="liftcheck-scout")
+            from liftcheck.threads import yield_to_the_model
+
+            # The search's thread runs niced, and so do the threads its landmarker starts (a new
+            # thread takes its creator's priority on Linux): the lifter's model gets the CPU first.
+            self._scouts = ThreadPoolExecutor(
+                max_workers=1, thread_name_prefix="liftcheck-scout", initializer=yield_to_the_model
+            )
         self._pending = (self._scouts.submit(self._count_people, image), t_s + _SCOUT_COLLECT_AFTER_S)
         self._next_scout_t = _next_search_after(t_s, self.people)
 

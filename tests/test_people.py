@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import random
+import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -281,3 +283,39 @@ def test_while_several_people_are_followed_the_other_landmarkers_are_closed(samp
     assert back and followed_alone, "one person is not followed again"
     assert len(searches) >= 2, "the search did not start again once one person was followed"
     assert sum(s[2] for s in back) >= 0.9 * len(back), "the new one-person landmarker lost the lifter"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="thread priorities are set on Linux only")
+def test_the_people_search_runs_below_the_lifters_model(samples_dir: Path, model_dir: Path) -> None:
+    """The search's thread and the threads its landmarker starts are niced; the lifter's landmarker's are not."""
+    import os
+
+    from liftcheck.pose import PoseEstimator
+    from liftcheck.video import VideoReader
+
+    def threads() -> dict[int, tuple[str, int]]:
+        out = {}
+        for tid in os.listdir("/proc/self/task"):
+            try:
+                name = Path(f"/proc/self/task/{tid}/comm").read_text().strip()
+                out[int(tid)] = (name, os.getpriority(os.PRIO_PROCESS, int(tid)))
+            except OSError:  # a thread that ended meanwhile
+                continue
+        return out
+
+    base = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    with (
+        PoseEstimator("lite", model_path=model_dir / "pose_landmarker_lite.task") as estimator,
+        VideoReader(samples_dir / "deadlift_side_02.mp4", max_fps=10) as reader,
+    ):
+        for i, frame in enumerate(reader):
+            estimator.detect(frame.rgb, frame.t_s)
+            if i >= 4:
+                break
+        assert estimator._scout is not None, "the search has not looked yet"
+        now = threads()
+        scout = [t.native_id for t in threading.enumerate() if t.name.startswith("liftcheck-scout")]
+    assert scout and all(now[tid][1] > base for tid in scout if tid in now)
+    graph = [(name, nice) for name, nice in now.values() if name == "drishti"]
+    assert any(nice > base for _, nice in graph), "the search's landmarker threads run at the model's priority"
+    assert any(nice == base for _, nice in graph), "the lifter's landmarker threads were niced too"
