@@ -100,7 +100,7 @@ def tune_malloc() -> None:
         return
 
 
-_claimed_core: Any = None  # the open lock file of the core this process keeps to (see claim_core)
+_claimed_core: tuple[Any, int] | None = None  # the core this process keeps to and its open lock file (claim_core)
 
 
 def claim_core() -> int | None:
@@ -113,7 +113,7 @@ def claim_core() -> int | None:
     """
     global _claimed_core
     if _claimed_core is not None:
-        return int(_claimed_core.name.rsplit("-", 1)[1].split(".")[0])
+        return _claimed_core[1]
     if not hasattr(os, "sched_getaffinity"):
         return None
     import fcntl
@@ -134,7 +134,7 @@ def claim_core() -> int | None:
                 handle.close()
                 continue
             os.sched_setaffinity(0, {core})
-            _claimed_core = handle
+            _claimed_core = (handle, core)
             return core
     return None
 

@@ -255,7 +255,7 @@ def test_while_several_people_are_followed_the_other_landmarkers_are_closed(samp
 
     people = dataclasses.replace(DEFAULT_CONFIG.people, single_after_s=2.0)
     model = model_dir / "pose_landmarker_lite.task"
-    searches: list[float] = []
+    searches: list[int] = []
     with (
         PoseEstimator("lite", model_path=model, people=people) as estimator,
         VideoReader(samples_dir / "deadlift_side_02.mp4", max_fps=10) as reader,
@@ -315,7 +315,7 @@ def test_the_people_search_runs_below_the_lifters_model(samples_dir: Path, model
         assert estimator._scout is not None, "the search has not looked yet"
         now = threads()
         scout = [t.native_id for t in threading.enumerate() if t.name.startswith("liftcheck-scout")]
-    assert scout and all(now[tid][1] > base for tid in scout if tid in now)
+    assert scout and all(tid in now and now[tid][1] > base for tid in scout), "the search's own thread is not niced"
     graph = [(name, nice) for name, nice in now.values() if name == "drishti"]
     assert any(nice > base for _, nice in graph), "the search's landmarker threads run at the model's priority"
     assert any(nice == base for _, nice in graph), "the lifter's landmarker threads were niced too"

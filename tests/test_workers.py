@@ -51,7 +51,6 @@ def _where_i_run(item: int, progress: object) -> tuple[int, list[int]]:
     import time
 
     time.sleep(0.5)  # long enough for every worker to be started and take jobs
-
     return os.getpid(), sorted(os.sched_getaffinity(0))
 
 
