@@ -282,7 +282,8 @@ class _BatchProgress:
             else:
                 summary = record.summary
                 verdicts = summary.get("verdicts") or {}
-                lifts = f"{summary.get('lift_count', 0)} lifts ({verdicts.get('poor', 0)} poor)"
+                count = summary.get("lift_count", 0)
+                lifts = f"{count} lift{'' if count == 1 else 's'} ({verdicts.get('poor', 0)} poor)"
                 took = f" in {record.seconds:.1f} s" if event.kind == "done" and record.seconds else ""
                 label = "done   " if event.kind == "done" else "skipped"
                 self.out.write(f"{where} {label} {record.name}: {lifts}{took}\n")

@@ -475,7 +475,8 @@ def _niosh_summary(view: ReportView) -> str:
     given.append(f"coupling {inputs.get('coupling', 'fair')}")
     given.append(f"lifting {_DURATION.get(str(inputs.get('duration')), inputs.get('duration'))}")
     if inputs.get("lifts_per_min"):
-        given.append(f"{inputs['lifts_per_min']:g} lifts a minute")
+        rate = inputs["lifts_per_min"]
+        given.append(f"{rate:g} lift{'' if rate == 1 else 's'} a minute")
     out = ['<section aria-labelledby="niosh-h"><h2 id="niosh-h">Lifting index (NIOSH)</h2>']
     out.append(
         f'<p class="small">Revised NIOSH lifting equation (Waters et al. 1993). Inputs: {_e(", ".join(given))}.</p>'
@@ -488,10 +489,11 @@ def _niosh_summary(view: ReportView) -> str:
         )
         if n.change:
             out.append(f"<p>{_e(n.change)}</p>")
-    elif n.rwl_kg is not None and n.rwl_kg <= 0 and n.load_kg is not None:
+    elif n.no_load:
+        why = f": {_e(n.no_load_because)}" if n.no_load_because else ""
         out.append(
             f'<p class="headline">Task lifting index <span class="badge poor">high</span> (lift {n.worst_lift}): '
-            "no load is recommended at this pace</p>"
+            f"no load is recommended{why}</p>"
         )
         if n.change:
             out.append(f"<p>{_e(n.change)}</p>")

@@ -720,6 +720,18 @@ class NioshResult:
     def d_cm(self) -> float:
         return self.task.d_cm
 
+    @property
+    def zero_multipliers(self) -> tuple[str, ...]:
+        """The multipliers ("hm", "fm", ...) that are 0 at the governing end: why its limit is 0 kg (none otherwise)."""
+        m = self.governing_result.multipliers
+        return tuple(name for name in _ZERO_CAUSES if getattr(m, name) == 0.0)
+
+    @property
+    def no_load_because(self) -> str:
+        """Why the equation recommends no load at all, in words ("" when the limit is above 0 kg)."""
+        loc = self.task.destination if self.governing is End.DESTINATION else self.task.origin
+        return "; ".join(_ZERO_CAUSES[name](loc, self.task) for name in self.zero_multipliers)
+
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON types (no NaN, no infinity), for the report."""
         return {
@@ -733,6 +745,8 @@ class NioshResult:
             "band": None if self.band is None else self.band.value,
             "governing": self.governing.value,
             "rwl_kg": self.rwl_kg,
+            "zero_multipliers": list(self.zero_multipliers),
+            "no_load_because": self.no_load_because,
             "notes": list(self.notes),
         }
 

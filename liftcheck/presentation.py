@@ -168,12 +168,33 @@ def _number(data: object, key: str) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
+def no_load_why(result: dict[str, object]) -> tuple[str, bool]:
+    """Why a lift's (or the task's) limit is 0 kg, in words, and whether the pace is (one of) the causes.
+
+    From the result's ``no_load_because`` and ``zero_multipliers``; a lift saved by an older version has
+    only its multipliers, from which the same words are made. ("", False) when nothing says.
+    """
+    because = result.get("no_load_because")
+    zeros = result.get("zero_multipliers")
+    if not isinstance(because, str) or not isinstance(zeros, list):
+        if "task" not in result or "origin" not in result:
+            return "", False
+        from liftcheck.niosh import NioshResult  # pure Python, like this module
+
+        try:
+            old = NioshResult.from_dict(result)
+        except (KeyError, TypeError, ValueError):
+            return "", False
+        because, zeros = old.no_load_because, list(old.zero_multipliers)
+    return because, "fm" in zeros
+
+
 def niosh_verdict(result: dict[str, object]) -> str:
     """One lift's (or the task's) lifting equation in one line: its index and limit, or why it has none.
 
     ``result`` is a lift's ``niosh`` dict (``NioshResult.to_dict``, or a not-assessed reason) or the
-    summary's. A limit of 0 kg means the pace is beyond what the equation's frequency table allows:
-    said in words, not as an index of infinity.
+    summary's. A limit of 0 kg (a reach, height, travel or turn beyond the equation's range, or a pace
+    beyond its frequency table) is said in words with its cause, not as an index of infinity.
     """
     if not result:
         return ""
@@ -188,13 +209,11 @@ def niosh_verdict(result: dict[str, object]) -> str:
     if li is not None and rwl is not None:
         return f"lifting index {li:.2f} ({band}): recommended limit {rwl:.1f} kg, the load {load or 0:.1f} kg"
     if rwl is not None and rwl <= 0.0:
-        frequency = task.get("frequency") if isinstance(task, dict) else None
-        f = _number(frequency, "lifts_per_min")
-        pace = f"{f:.1f} lifts a minute" if f is not None else "this pace"
-        return (
-            f"recommended limit 0 kg: at {pace} the lifting equation allows no load "
-            "(a short clip of back-to-back lifts is not a working pace: give the task's own rate)"
-        )
+        because, pace = no_load_why(result)
+        words = "recommended limit 0 kg, no load at all" + (f": {because}" if because else "")
+        if pace:
+            words += " (a short clip of back-to-back lifts is not a working pace: give the task's own rate)"
+        return words
     if rwl is not None:
         return f"recommended limit {rwl:.1f} kg (give the load for a lifting index)"
     return ""

@@ -450,6 +450,14 @@ class NioshSummary:
     not_applicable: int = 0  # complete lifts outside it (one-handed, kneeling, a step or pivot)
     change: str = ""  # the one change that would help the worst lift most
     load_kg: float | None = None
+    # When the worst lift's limit is 0 kg (no load recommended, worse than any index): why, in words.
+    no_load_because: str = ""
+    zero_multipliers: tuple[str, ...] = ()
+
+    @property
+    def no_load(self) -> bool:
+        """A load was given and the equation recommends none at all for the task's hardest lift."""
+        return self.task_li is None and self.load_kg is not None and self.rwl_kg is not None and self.rwl_kg <= 0
 
     def to_dict(self) -> dict[str, object]:
         return _as_dict(self)
@@ -823,8 +831,15 @@ class Report:
         load = self.task_inputs.load_kg
         if not applicable:
             return NioshSummary(assessed=len(assessed), not_applicable=len(assessed), load_kg=load)
-        # The task's index is its hardest lift's: the highest LI, or without a load the lowest limit.
-        worst_i, worst = max(applicable, key=lambda ir: (ir[1].li or 0.0, -ir[1].rwl_kg))
+
+        # The task's index is its hardest lift's: the highest LI, or without a load the lowest limit. A lift
+        # whose limit is 0 kg (no load recommended; its LI is None, its band high) is harder than any index.
+        def hardness(ir: tuple[int, NioshResult]) -> tuple[float, float]:
+            r = ir[1]
+            no_load = r.li is None and load is not None and r.rwl_kg <= 0
+            return (math.inf if no_load else (r.li or 0.0), -r.rwl_kg)
+
+        worst_i, worst = max(applicable, key=hardness)
         return NioshSummary(
             task_li=_num(worst.li, 2) if worst.li is not None else None,
             band=worst.band.value if worst.band is not None else "",
@@ -834,6 +849,8 @@ class Report:
             not_applicable=len(assessed) - len(applicable),
             change=most_helpful_change(worst),
             load_kg=load,
+            no_load_because=worst.no_load_because,
+            zero_multipliers=worst.zero_multipliers,
         )
 
     # -- summary

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -398,3 +399,41 @@ def test_team_report_groups_by_task_and_person_and_stays_offline() -> None:
     assert len(lines) == 1 + 3 + 2
     assert lines[1].startswith("ann1.mp4,<b>Ann</b>,crates,12.0,") and ",1.8,10.0,increased," in lines[1]
     assert ",poor,50.0,,,,trunk_flexion,,,,reports/" in lines[5]  # Ben gave no load: no LI
+
+
+def test_team_report_puts_a_task_with_no_load_recommended_above_every_index() -> None:
+    """A video whose lifts have a limit of 0 kg (no load recommended: the report has no LI, its band high) is not
+    shown as "—" ("not given"): its task, its person, the page's headline and its worst lifts say no load is
+    recommended, and it outranks any index; the CSV leaves the index empty with the band high. With no load in
+    the manifest it stays "—"."""
+
+    def no_load(video: TeamVideo) -> TeamVideo:
+        lifts = [
+            {**row, "niosh": {"li": None, "rwl_kg": 0.0, "band": "high", "applicable": True, "reason": ""}}
+            for row in video.report["lifts"]
+        ]
+        summary = {"niosh": {"task_li": None, "rwl_kg": 0.0, "band": "high", "load_kg": video.load_kg}}
+        return TeamVideo(video.record, {**video.report, "lifts": lifts, "summary": summary})
+
+    videos = [
+        _video("ann1.mp4", "Ann", "crates", ["poor", "good"], 12.0, 1.8),
+        no_load(_video("ann2.mp4", "Ann", "sacks", ["caution"], 25.0, None)),
+        no_load(_video("ben1.mp4", "Ben", "sweeping", ["poor"], None, None)),  # no load given: nothing to say
+    ]
+    page = render_team_html(videos)
+    rows = {
+        cells[0]: cells[-1]
+        for cells in (re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row) for row in re.findall(r"<tr>(.*?)</tr>", page))
+        if cells
+    }
+    assert rows["crates"] == "1.80" and rows["sacks"] == "no load (limit 0 kg)" and rows["sweeping"] == "—"
+    assert rows["Ann"] == "no load (limit 0 kg)" and rows["Ben"] == "—"
+    assert "<span class='n'>0 kg</span> a task's NIOSH limit: no load recommended" in page
+    assert "highest NIOSH LI" not in page
+    assert "ann2.mp4, lift 1</a> at 0.0 s: Stoop, <strong>Caution</strong>. NIOSH: no load recommended" in page
+    lines = team_csv(videos).splitlines()
+    sacks = next(line for line in lines if line.startswith("ann2.mp4,"))
+    assert ",trunk_flexion,,0.0,high," in sacks
+    assert next(line for line in lines if line.startswith("ann1.mp4,")).count(",1.8,10.0,increased,") == 1
+    # Without a limit of 0 kg anywhere the headline gives the highest index.
+    assert "<span class='n'>1.80</span> highest NIOSH LI" in render_team_html(videos[:1])

@@ -412,7 +412,14 @@ def test_zero_limit_is_high_risk_with_the_cause() -> None:
     assert r.li is None
     assert r.band is Band.HIGH
     assert any("63 cm" in n for n in r.notes)
-    json.dumps(r.to_dict(), allow_nan=False)
+    assert r.zero_multipliers == ("hm",) and "H 70 cm" in r.no_load_because and "63 cm" in r.no_load_because
+    data = r.to_dict()
+    assert data["zero_multipliers"] == ["hm"] and data["no_load_because"] == r.no_load_because
+    json.dumps(data, allow_nan=False)
+    fine = assess(task((40, 75, 0), load_kg=5))
+    assert fine.rwl_kg > 0 and fine.zero_multipliers == () and fine.no_load_because == ""
+    both = assess(task((70, 75, 150), load_kg=5))  # a reach and a turn beyond the equation: both are said
+    assert both.zero_multipliers == ("hm", "am") and "63 cm" in both.no_load_because and "135°" in both.no_load_because
 
 
 def test_uncertain_inputs_reach_the_notes() -> None:

@@ -187,8 +187,9 @@ def test_a_step_is_an_ankle_moving_and_staying_not_a_swap_or_a_one_frame_jump() 
 
 
 def test_the_printable_report_says_a_pace_beyond_the_table_in_words() -> None:
-    """With a load given, a limit of 0 kg (three lifts in 14 s, all day) reads "no load is recommended at this
-    pace", never "no load given"; with the task's own pace the page gives the task's index; the CLI's words agree."""
+    """With a load given, a limit of 0 kg (three lifts in 14 s, all day) reads "no load is recommended" with the
+    pace as its cause, never "no load given"; with the task's own pace the page gives the task's index; the CLI's
+    words agree."""
     from liftcheck.html_report import render_html
     from liftcheck.presentation import niosh_verdict
 
@@ -206,8 +207,50 @@ def test_the_printable_report_says_a_pace_beyond_the_table_in_words() -> None:
         data = report.to_dict()
         pages[name] = (render_html(data, {}), data)
     page, data = pages["clip pace"]
-    assert "no load is recommended at this pace" in page and "no load given" not in page
-    assert all("0 kg" in niosh_verdict(lift["niosh"]) for lift in data["lifts"] if lift["niosh"].get("applicable"))
+    assert "no load is recommended: " in page and "beyond Table 5" in page and "no load given" not in page
+    assert data["summary"]["niosh"]["zero_multipliers"] == ["fm"]
+    for lift in data["lifts"]:
+        if lift["niosh"].get("applicable"):
+            words = niosh_verdict(lift["niosh"])
+            assert "0 kg" in words and "lifts a minute" in words and "working pace" in words
     page, data = pages["given pace"]
     li = data["summary"]["niosh"]["task_li"]
-    assert li is not None and f"Task lifting index {li:.2f}" in page and "1 lifts a minute" in page
+    assert li is not None and f"Task lifting index {li:.2f}" in page and "1 lift a minute" in page
+    assert data["summary"]["niosh"]["no_load_because"] == "" and data["summary"]["niosh"]["zero_multipliers"] == []
+
+
+def test_a_lift_with_no_load_recommended_is_the_tasks_hardest_and_says_why() -> None:
+    """One lift reaching 70 cm out (HM 0: a limit of 0 kg) among lifts with an index: the task is rated by that
+    lift, not by the highest finite index; the summary, the page and the words name the reach, not the pace."""
+    import dataclasses
+
+    from liftcheck.html_report import render_html
+    from liftcheck.niosh import NioshResult
+    from liftcheck.presentation import niosh_verdict
+
+    clip, engine, _ = _measured(60.0, seed=2)
+    duration = clip.frames[-1].t_s
+    inputs = TaskInputs(load_kg=12.0, stature_cm=175.0, lifts_per_min=1.0)
+    results = engine.lifting_indices(inputs, duration)
+    assessed = {i: r for i, r in results.items() if isinstance(r, NioshResult) and r.li is not None}
+    assert len(assessed) >= 2
+    far = min(assessed, key=lambda i: assessed[i].li or 0.0)  # the easiest lift becomes the one with no limit
+    task = assessed[far].task
+    results[far] = assess(dataclasses.replace(task, origin=dataclasses.replace(task.origin, h_cm=70.0)))
+    assert results[far].rwl_kg == 0.0 and results[far].zero_multipliers == ("hm",)
+    report = build_report(
+        "synthetic", engine.angles, engine.lifts, duration_s=duration, settings={}, niosh=results, task_inputs=inputs
+    )
+    summary = report.niosh_summary()
+    assert summary.task_li is None and summary.no_load and summary.band == "high"
+    assert summary.worst_lift == far and summary.zero_multipliers == ("hm",) and "70 cm" in summary.no_load_because
+    data = report.to_dict()
+    page = render_html(data, {})
+    assert "no load is recommended: H 70 cm is beyond the 63 cm reach" in page
+    words = niosh_verdict(data["summary"]["niosh"])
+    assert "0 kg" in words and "63 cm" in words and "pace" not in words
+    lift = next(row for row in data["lifts"] if row["lift"] == far)["niosh"]
+    assert "63 cm" in niosh_verdict(lift) and "pace" not in niosh_verdict(lift)
+    # A lift saved before the cause was kept gets the same words from its multipliers.
+    older = {k: v for k, v in lift.items() if k not in ("no_load_because", "zero_multipliers")}
+    assert niosh_verdict(older) == niosh_verdict(lift)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +31,9 @@ from liftcheck.presentation import DISCLAIMER, PRIVACY_LINE, SEE_A_PROFESSIONAL,
 # How many of a group's worst lifts the page shows, with their thumbnails.
 WORST_SHOWN = 3
 NOT_GIVEN = "—"
+# A lifting index of infinity: the equation recommends no load at all (a limit of 0 kg), worse than any index.
+NO_LOAD = math.inf
+NO_LOAD_WORDS = "no load (limit 0 kg)"
 VERDICT_RANK = {"good": 0, "caution": 1, "poor": 2}
 FAULT_SEVERITIES = ("caution", "poor")
 
@@ -37,6 +41,7 @@ TEAM_CSS = """
 .team td.thumb img { width: 120px; height: auto; border-radius: 4px; border: 1px solid var(--line); }
 .team .worst { display: grid; grid-template-columns: repeat(auto-fill, minmax(230px, 1fr)); gap: 12px; }
 .team .worst figure { border: 1px solid var(--line); border-radius: 8px; padding: 8px; }
+.team .worst figcaption { overflow-wrap: anywhere; }
 .team .worst img { width: 100%; height: auto; border-radius: 4px; }
 .team .failed li { margin-bottom: 4px; }
 .team h3 { margin: 18px 0 8px; }
@@ -111,19 +116,32 @@ class TeamVideo:
         return len(events) if isinstance(events, list) else 0
 
     def task_li(self) -> float | None:
-        """The NIOSH lifting index of the video's task: only with a load from the manifest and an LI in the report."""
+        """The NIOSH lifting index of the video's task: only with a load from the manifest and an LI in the report.
+
+        ``NO_LOAD`` (infinity) when the equation recommends no load at all for the task's hardest lift.
+        """
         if self.load_kg is None:
             return None
         summary = self.report.get("summary")
         niosh = summary.get("niosh") if isinstance(summary, Mapping) else None
-        value = niosh.get("task_li") if isinstance(niosh, Mapping) else None
-        return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+        return _index(niosh.get("task_li"), niosh) if isinstance(niosh, Mapping) else None
 
     def lift_li(self, lift: TeamLift) -> float | None:
+        """The lift's lifting index (``NO_LOAD`` for a limit of 0 kg), with a load from the manifest."""
         if self.load_kg is None:
             return None
-        value = lift.niosh().get("li")
-        return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+        niosh = lift.niosh()
+        return _index(niosh.get("li"), niosh) if niosh.get("applicable", True) is not False else None
+
+
+def _index(value: object, niosh: Mapping[str, Any]) -> float | None:
+    """An LI from a report (``task_li`` or a lift's ``li``), or ``NO_LOAD`` where it is None for a limit of 0 kg."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    rwl = niosh.get("rwl_kg")
+    if isinstance(rwl, (int, float)) and not isinstance(rwl, bool) and rwl <= 0 and niosh.get("band") == "high":
+        return NO_LOAD
+    return None
 
 
 @dataclass(frozen=True)
@@ -191,7 +209,9 @@ def _pct(value: float | None) -> str:
 
 
 def _li(value: float | None) -> str:
-    return NOT_GIVEN if value is None else f"{value:.2f}"
+    if value is None:
+        return NOT_GIVEN
+    return NO_LOAD_WORDS if value == NO_LOAD else f"{value:.2f}"
 
 
 def _fault(group: Group) -> str:
@@ -247,7 +267,9 @@ def _worst_lift(lift: TeamLift) -> str:
         else ""
     )
     li = video.lift_li(lift)
-    niosh = f" NIOSH LI {_li(li)}." if li is not None else ""
+    niosh = ""
+    if li is not None:
+        niosh = " NIOSH: no load recommended (limit 0 kg)." if li == NO_LOAD else f" NIOSH LI {_li(li)}."
     cue = str(lift.row.get("cue") or "")
     return (
         f"<figure>{image}<figcaption><a href='{_href(record.outputs.html, f'lift-{n}')}'>{_e(record.name)}, "
@@ -283,6 +305,11 @@ def render_team_html(videos: Sequence[TeamVideo], failed: Sequence[VideoRecord] 
     """The team page, one self-contained HTML document (a ``str`` to write as UTF-8)."""
     everyone = Group("all", tuple(videos))
     lifts = everyone.lifts()
+    highest = everyone.highest_li()
+    if highest == NO_LOAD:
+        niosh_card = "<li class='poor'><span class='n'>0 kg</span> a task's NIOSH limit: no load recommended</li>"
+    else:
+        niosh_card = f"<li><span class='n'>{_e(_li(highest))}</span> highest NIOSH LI</li>"
     body = [
         "<header><h1>Team lifting report</h1>",
         f"<p class='meta'>{len(videos)} video{'s' if len(videos) != 1 else ''} analysed"
@@ -293,9 +320,11 @@ def render_team_html(videos: Sequence[TeamVideo], failed: Sequence[VideoRecord] 
         f"<li><span class='n'>{len(lifts)}</span> lifts</li>"
         f"<li class='poor'><span class='n'>{_pct(everyone.share_poor())}</span> judged poor</li>"
         f"<li><span class='n'>{everyone.twist_events()}</span> twists</li>"
-        f"<li><span class='n'>{_e(_li(everyone.highest_li()))}</span> highest NIOSH LI</li></ul>",
+        f"{niosh_card}</ul>",
         f"<p>Most common fault: <strong>{_fault(everyone)}</strong>. The NIOSH lifting index is shown where the "
-        f"manifest gave the load and the analysis could estimate the lift's geometry; {NOT_GIVEN} otherwise.</p>",
+        f"manifest gave the load and the analysis could estimate the lift's geometry; {NOT_GIVEN} otherwise. "
+        f"<em>{NO_LOAD_WORDS}</em>: for that lift the equation recommends no load at all (a pace, reach, height, "
+        "travel or turn beyond its range), which is worse than any index; the video's report says why.</p>",
         _group_table("task", groups_by(videos, "task", "(no task given)")),
         _group_table("person", groups_by(videos, "person", "(no person given)")),
         _videos_table(videos),
@@ -338,12 +367,15 @@ def team_csv(videos: Sequence[TeamVideo]) -> str:
         for lift in lifts:
             faults = lift.faults()
             niosh = lift.niosh()
+            li = video.lift_li(lift)
+            rwl = niosh.get("rwl_kg") if video.load_kg is not None else None
             row = {
                 **base,
                 **{k: lift.row.get(k) for k in CSV_COLUMNS if k in lift.row},
                 "main_fault": faults[0][0] if faults else "",
-                "niosh_li": video.lift_li(lift),
-                "niosh_rwl_kg": niosh.get("rwl_kg") if video.load_kg is not None else None,
+                # As the lift's own CSV rounds them; a limit of 0 kg has no index (empty), its band says high.
+                "niosh_li": round(li, 2) if li is not None and li != NO_LOAD else None,
+                "niosh_rwl_kg": round(rwl, 1) if isinstance(rwl, (int, float)) else None,
                 "niosh_band": niosh.get("band") if video.load_kg is not None else None,
             }
             writer.writerow({k: "" if row.get(k) is None else row.get(k) for k in CSV_COLUMNS})

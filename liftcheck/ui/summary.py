@@ -28,6 +28,7 @@ from liftcheck.presentation import (
     VERDICTS,
     citation,
     niosh_inputs,
+    no_load_why,
 )
 from liftcheck.report import COLUMN, LiftRow, ReportView
 from liftcheck.ui.text import file_stem, name, plain
@@ -135,8 +136,20 @@ def headline(view: ReportView) -> None:
             f"**Task lifting index (NIOSH) {niosh.task_li:.2f}** ({plain(niosh.band)}), lift {niosh.worst_lift}: "
             f"{plain(niosh.change)}"
         )
-    elif niosh.load_kg is not None and niosh.assessed and niosh.rwl_kg is not None and niosh.rwl_kg <= 0:
-        st.markdown(f"**Lifting index: none at this pace.** {plain(NO_LIMIT_AT_THIS_PACE)}")
+    elif niosh.load_kg is not None and niosh.assessed and niosh.no_load:
+        st.markdown(
+            _no_load_words(niosh.no_load_because, "fm" in niosh.zero_multipliers, niosh.worst_lift, niosh.change)
+        )
+
+
+def _no_load_words(because: str, pace: bool, lift: int | None = None, change: str = "") -> str:
+    """A limit of 0 kg in words: the equation recommends no load at all, why, and what to do about it."""
+    where = f" (lift {lift})" if lift is not None else ""
+    head = f"**Lifting index: no load is recommended{where}**, a risk beyond any index"
+    why = f": {plain(because)}." if because else "."
+    if pace:
+        return f"{head}{why} {plain(NO_LIMIT_AT_THIS_PACE)}"
+    return f"{head}{why} {plain(change)}".rstrip()
 
 
 def session_line(view: ReportView) -> None:
@@ -281,7 +294,8 @@ def _niosh_lines(row: LiftRow) -> None:
             f"for {task.get('load_kg', 0):.1f} kg"
         )
     elif (n.get("rwl_kg") or 0) <= 0:
-        st.markdown(f"**Lifting index: none at this pace.** {plain(NO_LIMIT_AT_THIS_PACE)}")
+        because, pace = no_load_why(n)
+        st.markdown(_no_load_words(because, pace))
     else:
         st.markdown(f"**Recommended weight limit {n.get('rwl_kg', 0):.1f} kg** (give the load for an index)")
     inputs = niosh_inputs(n)
