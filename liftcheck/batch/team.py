@@ -42,6 +42,8 @@ TEAM_CSS = """
 .team .worst { display: grid; grid-template-columns: repeat(auto-fill, minmax(230px, 1fr)); gap: 12px; }
 .team .worst figure { border: 1px solid var(--line); border-radius: 8px; padding: 8px; }
 .team .worst figcaption { overflow-wrap: anywhere; }
+/* A long file name wraps inside its cell instead of pushing the table past the page. */
+.team th[scope='row'] { overflow-wrap: anywhere; min-width: 8em; }
 .team .worst img { width: 100%; height: auto; border-radius: 4px; }
 .team .failed li { margin-bottom: 4px; }
 .team h3 { margin: 18px 0 8px; }
