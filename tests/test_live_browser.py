@@ -125,7 +125,14 @@ def _metric(page, label: str) -> int | None:  # type: ignore[no-untyped-def]
     )
     if metric.count() == 0:
         return None
-    text = metric.first.locator('[data-testid="stMetricValue"]').inner_text().strip()
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        # A rerun can take the metric away between the count and the read (the live panel after Stop): then
+        # it is gone, not late, and waiting Playwright's 30 s for it only hides that.
+        text = metric.first.locator('[data-testid="stMetricValue"]').inner_text(timeout=3000).strip()
+    except PlaywrightTimeout:
+        return None
     return int(text) if text.isdigit() else None
 
 
