@@ -721,6 +721,11 @@ class NioshResult:
         return self.task.d_cm
 
     @property
+    def no_load(self) -> bool:
+        """A load was given and the equation recommends none at all: its limit is 0 kg (``li`` None, ``band`` HIGH)."""
+        return self.applicable and self.task.load_kg is not None and self.rwl_kg <= 0
+
+    @property
     def zero_multipliers(self) -> tuple[str, ...]:
         """The multipliers ("hm", "fm", ...) that are 0 at the governing end: why its limit is 0 kg (none otherwise)."""
         m = self.governing_result.multipliers

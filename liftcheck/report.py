@@ -835,9 +835,7 @@ class Report:
         # The task's index is its hardest lift's: the highest LI, or without a load the lowest limit. A lift
         # whose limit is 0 kg (no load recommended; its LI is None, its band high) is harder than any index.
         def hardness(ir: tuple[int, NioshResult]) -> tuple[float, float]:
-            r = ir[1]
-            no_load = r.li is None and load is not None and r.rwl_kg <= 0
-            return (math.inf if no_load else (r.li or 0.0), -r.rwl_kg)
+            return (math.inf if ir[1].no_load else (ir[1].li or 0.0), -ir[1].rwl_kg)
 
         worst_i, worst = max(applicable, key=hardness)
         return NioshSummary(

@@ -418,6 +418,8 @@ def test_zero_limit_is_high_risk_with_the_cause() -> None:
     json.dumps(data, allow_nan=False)
     fine = assess(task((40, 75, 0), load_kg=5))
     assert fine.rwl_kg > 0 and fine.zero_multipliers == () and fine.no_load_because == ""
+    assert r.no_load and not fine.no_load
+    assert not assess(task((70, 75, 0))).no_load  # no load given: a limit of 0 kg, but nothing to rate
     both = assess(task((70, 75, 150), load_kg=5))  # a reach and a turn beyond the equation: both are said
     assert both.zero_multipliers == ("hm", "am") and "63 cm" in both.no_load_because and "135°" in both.no_load_because
 

@@ -140,10 +140,9 @@ def _index(value: object, niosh: Mapping[str, Any]) -> float | None:
     """An LI from a report (``task_li`` or a lift's ``li``), or ``NO_LOAD`` where it is None for a limit of 0 kg."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
-    rwl = niosh.get("rwl_kg")
-    if isinstance(rwl, (int, float)) and not isinstance(rwl, bool) and rwl <= 0 and niosh.get("band") == "high":
-        return NO_LOAD
-    return None
+    rwl_kg = niosh.get("rwl_kg")
+    zero_limit = isinstance(rwl_kg, (int, float)) and not isinstance(rwl_kg, bool) and rwl_kg <= 0
+    return NO_LOAD if zero_limit and niosh.get("band") == "high" else None
 
 
 @dataclass(frozen=True)
@@ -370,14 +369,14 @@ def team_csv(videos: Sequence[TeamVideo]) -> str:
             faults = lift.faults()
             niosh = lift.niosh()
             li = video.lift_li(lift)
-            rwl = niosh.get("rwl_kg") if video.load_kg is not None else None
+            rwl_kg = niosh.get("rwl_kg") if video.load_kg is not None else None
             row = {
                 **base,
                 **{k: lift.row.get(k) for k in CSV_COLUMNS if k in lift.row},
                 "main_fault": faults[0][0] if faults else "",
                 # As the lift's own CSV rounds them; a limit of 0 kg has no index (empty), its band says high.
                 "niosh_li": round(li, 2) if li is not None and li != NO_LOAD else None,
-                "niosh_rwl_kg": round(rwl, 1) if isinstance(rwl, (int, float)) else None,
+                "niosh_rwl_kg": round(rwl_kg, 1) if isinstance(rwl_kg, (int, float)) else None,
                 "niosh_band": niosh.get("band") if video.load_kg is not None else None,
             }
             writer.writerow({k: "" if row.get(k) is None else row.get(k) for k in CSV_COLUMNS})

@@ -136,7 +136,7 @@ def headline(view: ReportView) -> None:
             f"**Task lifting index (NIOSH) {niosh.task_li:.2f}** ({plain(niosh.band)}), lift {niosh.worst_lift}: "
             f"{plain(niosh.change)}"
         )
-    elif niosh.load_kg is not None and niosh.assessed and niosh.no_load:
+    elif niosh.assessed and niosh.no_load:
         st.markdown(
             _no_load_words(niosh.no_load_because, "fm" in niosh.zero_multipliers, niosh.worst_lift, niosh.change)
         )
