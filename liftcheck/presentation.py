@@ -72,6 +72,9 @@ STYLE_LABEL = {"stoop": "Stoop", "semi-squat": "Semi-squat", "squat": "Squat", "
 
 DISCLAIMER = "Guidance on lifting technique, not a diagnosis or a medical device."
 PRIVACY_LINE = "The video was analysed on this machine and did not leave it."
+# A task or lift whose NIOSH limit is 0 kg, where a table gives its lifting index (it has none: no load is
+# recommended at all, worse than any index).
+NO_LOAD_WORDS = "no load (limit 0 kg)"
 # What every report carries in its ``disclaimer`` field.
 REPORT_DISCLAIMER = f"{DISCLAIMER} {PRIVACY_LINE}"
 SEE_A_PROFESSIONAL = "If you have back pain, see a health professional."

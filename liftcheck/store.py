@@ -17,7 +17,7 @@ from a newer liftcheck, or a file that is not ours, is refused and left as it is
 Privacy: the folder is 0700 and the database with its -wal and -shm files 0600 (tightened, and
 logged, when found wider), since the thumbnails show people's bodies and faces.
 
-Schema (version 3)::
+Schema (version 4)::
 
     sessions(id INTEGER PRIMARY KEY AUTOINCREMENT, created_utc TEXT, source_name TEXT,
              source_kind TEXT CHECK IN ('upload','live','sample'), settings_json TEXT,
@@ -26,7 +26,8 @@ Schema (version 3)::
              peak_twist_deg REAL NULL, duration_s REAL NULL, report_zlib BLOB,
              not_judged INTEGER DEFAULT 0, twists INTEGER DEFAULT 0,  -- these two from version 2
              person TEXT DEFAULT '', task TEXT DEFAULT '', analysed_at TEXT NULL,
-             task_li REAL NULL)  -- these four from version 3, back-filled from the stored reports
+             task_li REAL NULL,  -- these four from version 3, back-filled from the stored reports
+             task_no_load INTEGER DEFAULT 0)  -- from version 4, back-filled likewise
     thumbnails(session_id → sessions ON DELETE CASCADE, lift INTEGER, jpeg BLOB, PK(session_id, lift))
     videos(session_id PK → sessions ON DELETE CASCADE, data BLOB)
 """
@@ -118,6 +119,9 @@ class SessionRow:
     task: str = ""
     analysed_at: str = ""  # the report's session.analysed_at (ISO 8601, UTC); created_utc when the report had none
     task_li: float | None = None  # the task's lifting index, when a load was given
+    # A load was given and the task's hardest lift has a limit of 0 kg: no load is recommended at all
+    # (worse than any index; task_li is None then).
+    task_no_load: bool = False
 
     @property
     def when(self) -> datetime:
@@ -230,9 +234,44 @@ def _migrate_2_to_3(conn: sqlite3.Connection) -> None:
             )
 
 
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _task_no_load(report: Mapping[str, object]) -> bool:
+    """Whether a report dict's task has a load and a limit of 0 kg: no load recommended, so no index.
+
+    The same test as ``report.NioshSummary.no_load``, read from the dict (older reports: False).
+    """
+    summary = report.get("summary")
+    niosh = summary.get("niosh") if isinstance(summary, Mapping) else None
+    if not isinstance(niosh, Mapping) or niosh.get("task_li") is not None:
+        return False
+    rwl_kg = niosh.get("rwl_kg")
+    return _is_number(niosh.get("load_kg")) and _is_number(rwl_kg) and float(rwl_kg) <= 0  # type: ignore[arg-type]
+
+
+def _migrate_3_to_4(conn: sqlite3.Connection) -> None:
+    # A task whose limit is 0 kg has no index, and History showed it blank, as if no load had been given.
+    # It is the riskiest kind of task: the flag says so. Old rows are filled from the report each one stored.
+    conn.execute("ALTER TABLE sessions ADD COLUMN task_no_load INTEGER NOT NULL DEFAULT 0")
+    for sid, blob in conn.execute("SELECT id, report_zlib FROM sessions WHERE task_li IS NULL").fetchall():
+        try:
+            report = json.loads(zlib.decompress(blob).decode("utf-8"))
+        except (zlib.error, UnicodeDecodeError, ValueError):
+            continue  # a damaged report keeps the default; opening it says it is damaged
+        if isinstance(report, dict) and _task_no_load(report):
+            conn.execute("UPDATE sessions SET task_no_load = 1 WHERE id = ?", (sid,))
+
+
 # MIGRATIONS[i] takes the schema from version i to i + 1, inside the caller's transaction.
 # To change the schema: append a function here; never edit one that has shipped.
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_0_to_1, _migrate_1_to_2, _migrate_2_to_3)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
+    _migrate_0_to_1,
+    _migrate_1_to_2,
+    _migrate_2_to_3,
+    _migrate_3_to_4,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -274,6 +313,7 @@ def _summary_columns(report: dict[str, object]) -> dict[str, object]:
         "task": task,
         "analysed_at": analysed_at,
         "task_li": task_li,
+        "task_no_load": int(_task_no_load(report)),
         "lift_count": view.summary.lift_count,
         "good": verdicts.get("good", 0),
         "caution": verdicts.get("caution", 0),
@@ -339,13 +379,13 @@ _ROW_COLUMNS = (
     "id, created_utc, source_name, source_kind, lift_count, good, caution, poor, share_good, "
     "peak_trunk_flexion_deg, peak_twist_deg, duration_s, "
     "EXISTS (SELECT 1 FROM videos WHERE videos.session_id = sessions.id) AS has_video, not_judged, twists, "
-    "person, task, analysed_at, task_li"
+    "person, task, analysed_at, task_li, task_no_load"
 )
 
 
 def _row(record: tuple[object, ...]) -> SessionRow:
     (sid, created, name, kind, count, good, caution, poor, share, flexion, twist, duration, video, nj, tw) = record[:15]
-    person, task, analysed_at, task_li = record[15:19]
+    person, task, analysed_at, task_li, no_load = record[15:20]
     return SessionRow(
         id=int(sid),  # type: ignore[call-overload]
         created_utc=str(created),
@@ -366,6 +406,7 @@ def _row(record: tuple[object, ...]) -> SessionRow:
         task=str(task or ""),
         analysed_at=str(analysed_at or ""),
         task_li=task_li,  # type: ignore[arg-type]
+        task_no_load=bool(no_load),
     )
 
 

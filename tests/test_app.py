@@ -270,3 +270,40 @@ def test_the_session_details_reach_the_report_and_history_and_the_posture_is_reu
     assert reports[1]["neutral"]["trunk_deg"] == reports[0]["neutral"]["trunk_deg"]
     # The name is shown as a code span (text), never as Markdown that would fetch the picture.
     assert any("`Ana ![x](http://example.invalid/x.png)`" in m.value for m in at.markdown)
+
+
+def test_history_shows_a_task_with_no_load_recommended_in_words_and_on_the_chart(data_dir: Path) -> None:
+    """A session whose task had a limit of 0 kg reads "no load (limit 0 kg)" in the index column, not a blank as
+    if no load was given, and is marked on the index chart; a rated session keeps its index."""
+    import pandas as pd
+
+    from liftcheck.presentation import NO_LOAD_WORDS
+    from liftcheck.report import NioshSummary
+
+    def report(niosh: NioshSummary | None) -> dict:
+        verdicts = {"good": 1, "caution": 0, "poor": 0}
+        summary: dict = {"lift_count": 1, "verdicts": verdicts}
+        if niosh is not None:
+            summary["niosh"] = json.loads(json.dumps(niosh.to_dict()))
+        lift = {"lift": 1, "verdict": "good", "peak_trunk_flexion_deg": 30.0, "peak_twist_deg": 5.0}
+        return {"schema_version": 1, "summary": summary, "lifts": [lift]}
+
+    sessions = (
+        ("rated.mp4", NioshSummary(task_li=1.23, band="increased", rwl_kg=9.8, assessed=1, load_kg=12.0)),
+        ("far reach.mp4", NioshSummary(band="high", rwl_kg=0.0, assessed=1, load_kg=25.0, zero_multipliers=("hm",))),
+        ("no load given.mp4", None),
+    )
+    with _history(data_dir) as store:
+        for source, niosh in sessions:
+            store.save_session(report(niosh), source_name=source, source_kind="upload")
+    history = AppTest.from_function(_history_page, default_timeout=60)
+    history.run()
+    assert not history.exception and not history.error
+    table = history.dataframe[0].value
+    index = dict(zip(table["Source"], table["Lifting index"]))
+    assert index["rated.mp4"] == "1.23" and index["far reach.mp4"] == NO_LOAD_WORDS
+    assert pd.isna(index["no load given.mp4"])  # shown as "–"
+    specs = [json.loads(chart.proto.spec) for chart in history.get("vega_lite_chart")]
+    (li_chart,) = [s for s in specs if "lifting index" in json.dumps(s.get("title", ""))]
+    assert NO_LOAD_WORDS in li_chart["title"]["subtitle"]
+    assert [layer["mark"]["type"] for layer in li_chart["layer"]] == ["line", "rule"]

@@ -6,6 +6,8 @@ and oblique views; and the report carries the equation per lift and for the task
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -15,6 +17,7 @@ from liftcheck.landmarks import PoseLandmark as L
 from liftcheck.lift_geometry import LiftGeometry, asymmetry_deg
 from liftcheck.niosh import Coupling, HandLocation, LiftTask, TaskInputs, WorkDuration, assess
 from liftcheck.report import build_report
+from liftcheck.store import HistoryStore
 from liftcheck.workshop import synthetic as syn
 
 NOISE = {"noise_m": 0.005, "noise_px": 0.5}
@@ -219,9 +222,10 @@ def test_the_printable_report_says_a_pace_beyond_the_table_in_words() -> None:
     assert data["summary"]["niosh"]["no_load_because"] == "" and data["summary"]["niosh"]["zero_multipliers"] == []
 
 
-def test_a_lift_with_no_load_recommended_is_the_tasks_hardest_and_says_why() -> None:
+def test_a_lift_with_no_load_recommended_is_the_tasks_hardest_and_says_why(tmp_path: Path) -> None:
     """One lift reaching 70 cm out (HM 0: a limit of 0 kg) among lifts with an index: the task is rated by that
-    lift, not by the highest finite index; the summary, the page and the words name the reach, not the pace."""
+    lift, not by the highest finite index; the summary, the page and the words name the reach, not the pace,
+    and History keeps the session as one with no load recommended."""
     import dataclasses
 
     from liftcheck.html_report import render_html
@@ -254,3 +258,7 @@ def test_a_lift_with_no_load_recommended_is_the_tasks_hardest_and_says_why() -> 
     # A lift saved before the cause was kept gets the same words from its multipliers.
     older = {k: v for k, v in lift.items() if k not in ("no_load_because", "zero_multipliers")}
     assert niosh_verdict(older) == niosh_verdict(lift)
+    with HistoryStore(tmp_path / "history.sqlite3") as store:
+        store.save_session(data, source_name="far reach", source_kind="upload")
+        (row,) = store.list_sessions()
+    assert row.task_no_load and row.task_li is None

@@ -18,7 +18,7 @@ import pytest
 
 from liftcheck import store as store_mod
 from liftcheck.kinematics import Kinematics
-from liftcheck.report import build_report
+from liftcheck.report import NioshSummary, build_report
 from liftcheck.reps import segment
 from liftcheck.rules import judge
 from liftcheck.store import HistoryStore, SessionNotFound, StoreError
@@ -184,20 +184,22 @@ def test_the_database_uses_wal_foreign_keys_and_the_schema_version(db: Path) -> 
         conn = store._connection()
         assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
         assert conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
-    assert count(db, "PRAGMA user_version") == store_mod.SCHEMA_VERSION == 3
+    assert count(db, "PRAGMA user_version") == store_mod.SCHEMA_VERSION == len(store_mod.MIGRATIONS) == 4
     conn = sqlite3.connect(db)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     conn.close()
 
 
 def test_a_newer_schema_version_is_refused_and_left_alone(db: Path) -> None:
-    """A history written by a newer liftcheck (user_version 4) is refused with a message saying so, unchanged."""
+    """A history written by a newer liftcheck (a user_version past ours) is refused, saying so, and left unchanged."""
+    ours = store_mod.SCHEMA_VERSION
     HistoryStore(db).close()
     conn = sqlite3.connect(db)
-    conn.execute("PRAGMA user_version = 4")
+    conn.execute(f"PRAGMA user_version = {ours + 1}")
     conn.close()
     before = db.read_bytes()
-    with pytest.raises(StoreError, match=r"newer liftcheck \(history schema version 4; this version reads up to 3\)"):
+    expected = rf"newer liftcheck \(history schema version {ours + 1}; this version reads up to {ours}\)"
+    with pytest.raises(StoreError, match=expected):
         HistoryStore(db)
     assert db.read_bytes() == before
 
@@ -262,6 +264,69 @@ def test_a_version_2_history_gains_person_task_time_and_index_filled_from_its_re
         assert new.when.isoformat() == "2026-03-04T05:06:07+00:00"  # the report's time, not the save's
         assert (old.person, old.task, old.analysed_at, old.task_li) == ("", "", "", None)
         assert old.when == old.created  # an old report without a time falls back to when it was saved
+    assert count(db, "PRAGMA user_version") == store_mod.SCHEMA_VERSION
+
+
+def with_niosh(report: dict, summary: NioshSummary) -> dict:
+    """``report`` carrying ``summary`` as the task's lifting-equation summary, as ``Report.to_dict`` writes it."""
+    report["summary"]["niosh"] = json.loads(json.dumps(summary.to_dict()))
+    return report
+
+
+# A task whose hardest lift reaches 70 cm out: the limit is 0 kg, so there is no index (the riskiest case).
+NO_LOAD = NioshSummary(band="high", worst_lift=1, rwl_kg=0.0, assessed=1, load_kg=25.0, no_load_because="H 70 cm",
+                       zero_multipliers=("hm",))  # fmt: skip
+RATED = NioshSummary(task_li=1.2, band="increased", worst_lift=1, rwl_kg=10.0, assessed=1, load_kg=12.0)
+NO_LOAD_GIVEN = NioshSummary(band="", worst_lift=1, rwl_kg=0.0, assessed=1)  # a limit of 0 kg, but no load to lift
+NOT_ASSESSED = NioshSummary(not_applicable=1, load_kg=25.0)  # a load, but no lift the equation could assess
+
+
+def test_a_task_with_no_load_recommended_is_saved_as_such_not_as_a_blank_index(db: Path) -> None:
+    """A limit of 0 kg with a load is flagged (it has no index, and is worse than any); an index, no load given
+    and nothing assessed are not."""
+    assert NO_LOAD.no_load and not any(s.no_load for s in (RATED, NO_LOAD_GIVEN, NOT_ASSESSED))
+    with HistoryStore(db) as store:
+        for name, summary in (
+            ("none", NO_LOAD),
+            ("rated", RATED),
+            ("unloaded", NO_LOAD_GIVEN),
+            ("kneel", NOT_ASSESSED),
+        ):
+            store.save_session(with_niosh(small_report(), summary), source_name=name, source_kind="upload")
+        store.save_session(small_report(), source_name="plain", source_kind="upload")
+        rows = {r.source_name: (r.task_li, r.task_no_load) for r in store.list_sessions()}
+    assert rows == {"none": (None, True), "rated": (1.2, False), "unloaded": (None, False), "kneel": (None, False),
+                    "plain": (None, False)}  # fmt: skip
+
+
+def test_a_version_3_history_learns_which_tasks_had_no_load_recommended_from_its_reports(db: Path) -> None:
+    """Migration 4 flags the stored sessions whose task had a limit of 0 kg; the others, and a damaged report, keep
+    their fields, and every session still opens or says it is damaged."""
+    reports = [
+        ("2026-02-01T00:00:00+00:00", with_niosh(small_report(), NO_LOAD)),
+        ("2026-02-02T00:00:00+00:00", with_niosh(small_report(), NO_LOAD_GIVEN)),
+        ("2026-02-03T00:00:00+00:00", with_niosh(small_report(), RATED)),
+        ("2026-02-04T00:00:00+00:00", small_report()),
+    ]
+    _history_at_version(db, 3, reports)
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE sessions SET task_li = 1.2 WHERE created_utc LIKE '2026-02-03%'")  # as version 3 saved it
+    conn.execute(
+        "INSERT INTO sessions (created_utc, source_name, source_kind, settings_json, report_schema_version, "
+        "lift_count, good, caution, poor, report_zlib) VALUES ('2026-02-05T00:00:00+00:00', 'damaged.mp4', "
+        "'upload', '{}', 2, 1, 1, 0, 0, X'0102')"
+    )
+    conn.commit()
+    conn.close()
+    with HistoryStore(db) as store:
+        damaged, plain, rated, unloaded, none = store.list_sessions()
+        assert [(r.task_li, r.task_no_load) for r in (none, unloaded, rated, plain, damaged)] == [
+            (None, True), (None, False), (1.2, False), (None, False), (None, False)]  # fmt: skip
+        assert store.load_session(none.id).report["summary"]["niosh"]["rwl_kg"] == 0.0  # the report is untouched
+        with pytest.raises(StoreError, match="damaged"):
+            store.load_session(damaged.id)
+        store.save_session(with_niosh(small_report(), NO_LOAD), source_name="new.mp4", source_kind="upload")
+        assert store.list_sessions()[0].task_no_load
     assert count(db, "PRAGMA user_version") == store_mod.SCHEMA_VERSION
 
 

@@ -26,14 +26,20 @@ from urllib.parse import quote
 
 from liftcheck.batch.results import DONE, FAILED, Index, VideoRecord, now_utc, write_atomically
 from liftcheck.html_report import CSS
-from liftcheck.presentation import DISCLAIMER, PRIVACY_LINE, SEE_A_PROFESSIONAL, STYLE_LABEL, VERDICT_LABEL
+from liftcheck.presentation import (
+    DISCLAIMER,
+    NO_LOAD_WORDS,
+    PRIVACY_LINE,
+    SEE_A_PROFESSIONAL,
+    STYLE_LABEL,
+    VERDICT_LABEL,
+)
 
 # How many of a group's worst lifts the page shows, with their thumbnails.
 WORST_SHOWN = 3
 NOT_GIVEN = "—"
 # A lifting index of infinity: the equation recommends no load at all (a limit of 0 kg), worse than any index.
 NO_LOAD = math.inf
-NO_LOAD_WORDS = "no load (limit 0 kg)"
 VERDICT_RANK = {"good": 0, "caution": 1, "poor": 2}
 FAULT_SEVERITIES = ("caution", "poor")
 

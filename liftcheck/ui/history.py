@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from liftcheck.presentation import PAPER
+from liftcheck.presentation import NO_LOAD_WORDS, PAPER
 from liftcheck.store import SessionNotFound, SessionRow, StoreError
 from liftcheck.ui.common import history_store
 from liftcheck.ui.summary import render_summary, verdict_words
@@ -17,6 +17,7 @@ NOBODY = "(no person given)"
 # The verdict counts' headings: the word with its mark; the cells take the verdict's colour where not 0.
 GOOD, CAUTION, POOR = (verdict_words(v) for v in ("good", "caution", "poor"))
 DELETED_KEY = "history-deleted"
+INDEX = "Lifting index"
 
 
 def page() -> None:
@@ -63,13 +64,13 @@ def page() -> None:
             GOOD: [r.good for r in rows],
             CAUTION: [r.caution for r in rows],
             POOR: [r.poor for r in rows],
-            "Lifting index": [r.task_li for r in rows],
+            INDEX: [_index_words(r) for r in rows],
             "Peak trunk (°)": [r.peak_trunk_flexion_deg for r in rows],
             "Peak twist (°)": [r.peak_twist_deg for r in rows],
         }
     )
-    if all(r.task_li is None for r in rows):
-        table = table.drop(columns=["Lifting index"])
+    if not any(_has_index(r) for r in rows):
+        table = table.drop(columns=[INDEX])
     st.caption("Choose a session to open it. Times are UTC.")
     event = st.dataframe(
         _styled(table),
@@ -110,16 +111,32 @@ def _local(row: SessionRow) -> str:
     return row.when.strftime("%Y-%m-%d %H:%M")
 
 
+def _has_index(row: SessionRow) -> bool:
+    """A load was given and the task was rated: an index, or no load recommended at all."""
+    return row.task_li is not None or row.task_no_load
+
+
+def _index_words(row: SessionRow) -> str | None:
+    """The task's lifting index as the table shows it: two decimals, the words for a limit of 0 kg, else None."""
+    if row.task_no_load:
+        return NO_LOAD_WORDS
+    return None if row.task_li is None else f"{row.task_li:.2f}"
+
+
+def _on_paper(verdict: str) -> str:
+    colours = PAPER[verdict]
+    return f"color: {colours.ink}; background-color: {colours.background}; font-weight: 600"
+
+
 def _styled(table: pd.DataFrame):  # type: ignore[no-untyped-def]
-    """The verdict counts on their verdict's colour (where not 0), the numbers rounded for reading."""
+    """The verdict counts on their verdict's colour (where not 0), a task with no load recommended on the
+    poor colour, the numbers rounded for reading."""
     styler = table.style
     for column, verdict in ((GOOD, "good"), (CAUTION, "caution"), (POOR, "poor")):
-        colours = PAPER[verdict]
-        styler = styler.map(
-            lambda n, c=colours: f"color: {c.ink}; background-color: {c.background}; font-weight: 600" if n else "",
-            subset=[column],
-        )
-    formats = {"Peak trunk (°)": "{:.0f}", "Peak twist (°)": "{:.0f}", "Lifting index": "{:.2f}"}
+        styler = styler.map(lambda n, v=verdict: _on_paper(v) if n else "", subset=[column])
+    if INDEX in table:
+        styler = styler.map(lambda words: _on_paper("poor") if words == NO_LOAD_WORDS else "", subset=[INDEX])
+    formats = {"Peak trunk (°)": "{:.0f}", "Peak twist (°)": "{:.0f}"}
     return styler.format({k: v for k, v in formats.items() if k in table}, na_rep="–")
 
 
@@ -128,20 +145,23 @@ def progress_charts(rows: list[SessionRow]) -> None:
     lifting index on a third when a load was given): a share and an angle never share an axis."""
     st.subheader("Progress")
     when = [r.when.replace(tzinfo=None) for r in rows]
-    base = {"when (UTC)": when, "session": [f"{_local(r)} · {r.source_name}" for r in rows]}
+    base: dict[str, list] = {"when (UTC)": when, "session": [f"{_local(r)} · {r.source_name}" for r in rows]}
     shares = [None if r.share_good is None else 100 * r.share_good for r in rows]
     good = pd.DataFrame({**base, "good lifts (%)": shares})
     angles = pd.DataFrame(
         {
             **base,
-            "peak trunk flexion (°)": [r.peak_trunk_flexion_deg for r in rows],
-            "peak twist (°)": [r.peak_twist_deg for r in rows],
+            # The chart's title gives "peak" and the unit: the legend stays short enough to show whole.
+            "trunk flexion": [r.peak_trunk_flexion_deg for r in rows],
+            "twist": [r.peak_twist_deg for r in rows],
         }
     ).melt(["when (UTC)", "session"], var_name="measure", value_name="degrees")
-    x = alt.X("when (UTC):T", title="date (UTC)", axis=alt.Axis(format="%d %b %Y", labelAngle=0, tickCount=4))
+    axis = alt.Axis(format="%d %b %Y", labelAngle=0, tickCount=4)
+    # Padding keeps the first and last sessions' points whole inside the plot.
+    x = alt.X("when (UTC):T", title="date (UTC)", axis=axis, scale=alt.Scale(padding=10))
     charts = [
         alt.Chart(good)
-        .mark_line(point=True, color=PAPER["good"].edge)
+        .mark_line(point=alt.OverlayMarkDef(color=PAPER["good"].edge), color=PAPER["good"].edge)
         .encode(
             x=x,
             y=alt.Y("good lifts (%):Q", scale=alt.Scale(domain=[0, 100]), title="good lifts (%)"),
@@ -158,16 +178,37 @@ def progress_charts(rows: list[SessionRow]) -> None:
         )
         .properties(title="Peak angles (°)"),
     ]
-    if any(r.task_li is not None for r in rows):
-        li = pd.DataFrame({**base, "lifting index": [r.task_li for r in rows]})
-        charts.append(
-            alt.Chart(li)
-            .mark_line(point=True, color=PAPER["caution"].edge)
-            .encode(x=x, y=alt.Y("lifting index:Q", title="lifting index"), tooltip=["session", "lifting index"])
-            .properties(title="Task lifting index (NIOSH)")
-        )
+    if any(_has_index(r) for r in rows):
+        charts.append(_index_chart(rows, base, x))
     for column, chart in zip(st.columns(len(charts)), charts):
         column.altair_chart(chart, width="stretch", height=340)
+
+
+def _index_chart(rows: list[SessionRow], base: dict[str, list], x: alt.X) -> alt.Chart | alt.LayerChart:
+    """The task's lifting index over time, the line joining the sessions that have one. A session whose limit
+    was 0 kg has no index to plot: it is a dashed vertical line in the poor colour at its date, named in its
+    tooltip and under the chart's title."""
+
+    def sessions(keep: list[int], index: list[object]) -> pd.DataFrame:
+        return pd.DataFrame({**{k: [v[i] for i in keep] for k, v in base.items()}, "lifting index": index})
+
+    rated = [i for i, r in enumerate(rows) if r.task_li is not None]
+    colour = PAPER["caution"].edge
+    line = (
+        alt.Chart(sessions(rated, [rows[i].task_li for i in rated]))
+        .mark_line(point=alt.OverlayMarkDef(color=colour), color=colour)
+        .encode(x=x, y=alt.Y("lifting index:Q", title="lifting index"), tooltip=["session", "lifting index"])
+    )
+    flagged = [i for i, r in enumerate(rows) if r.task_no_load]
+    if not flagged:
+        return line.properties(title="Task lifting index (NIOSH)")
+    rules = (
+        alt.Chart(sessions(flagged, [NO_LOAD_WORDS] * len(flagged)))
+        .mark_rule(color=PAPER["poor"].edge, strokeWidth=3, strokeDash=[6, 3])
+        .encode(x=x, tooltip=["session", "lifting index"])
+    )
+    title = alt.TitleParams("Task lifting index (NIOSH)", subtitle=f"red dashes: {NO_LOAD_WORDS}")
+    return alt.layer(*([line, rules] if rated else [rules])).properties(title=title)
 
 
 def _confirm_delete(store, row: SessionRow) -> None:  # type: ignore[no-untyped-def]
