@@ -307,3 +307,15 @@ def test_history_shows_a_task_with_no_load_recommended_in_words_and_on_the_chart
     (li_chart,) = [s for s in specs if "lifting index" in json.dumps(s.get("title", ""))]
     assert NO_LOAD_WORDS in li_chart["title"]["subtitle"]
     assert [layer["mark"]["type"] for layer in li_chart["layer"]] == ["line", "rule"]
+
+
+def test_the_progress_charts_tell_sessions_apart_by_date_or_by_time() -> None:
+    """Over days the axis gives dates; within a day or an hour (a batch) the times, so no two labels read the same."""
+    from datetime import datetime, timedelta
+
+    from liftcheck.ui.history import time_axis
+
+    start = datetime(2026, 3, 1, 9, 0, 0)
+    assert time_axis([start, start + timedelta(days=3)]) == ("%d %b %Y", "date (UTC)")
+    assert time_axis([start, start + timedelta(hours=5)]) == ("%d %b %H:%M", "date and time (UTC)")
+    assert time_axis([start, start + timedelta(seconds=3)]) == ("%H:%M:%S", "time (UTC), 01 Mar 2026")

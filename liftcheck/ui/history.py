@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -156,9 +158,9 @@ def progress_charts(rows: list[SessionRow]) -> None:
             "twist": [r.peak_twist_deg for r in rows],
         }
     ).melt(["when (UTC)", "session"], var_name="measure", value_name="degrees")
-    axis = alt.Axis(format="%d %b %Y", labelAngle=0, tickCount=4)
-    # Padding keeps the first and last sessions' points whole inside the plot.
-    x = alt.X("when (UTC):T", title="date (UTC)", axis=axis, scale=alt.Scale(padding=10))
+    label, title = time_axis(when)
+    axis = alt.Axis(format=label, labelAngle=0, tickCount=4 if label == "%d %b %Y" else 3)
+    x = alt.X("when (UTC):T", title=title, axis=axis, scale=alt.Scale(padding=10))
     charts = [
         alt.Chart(good)
         .mark_line(point=alt.OverlayMarkDef(color=PAPER["good"].edge), color=PAPER["good"].edge)
@@ -182,6 +184,17 @@ def progress_charts(rows: list[SessionRow]) -> None:
         charts.append(_index_chart(rows, base, x))
     for column, chart in zip(st.columns(len(charts)), charts):
         column.altair_chart(chart, width="stretch", height=340)
+
+
+def time_axis(when: list[datetime]) -> tuple[str, str]:
+    """The time axis's label format and title for sessions at ``when``: sessions over days are told apart by
+    their date, a day's or an hour's (a batch, a morning's trials) by the time."""
+    span = max(when) - min(when)
+    if span >= timedelta(days=2):
+        return "%d %b %Y", "date (UTC)"
+    if span >= timedelta(hours=1):
+        return "%d %b %H:%M", "date and time (UTC)"
+    return "%H:%M:%S", f"time (UTC), {min(when):%d %b %Y}"
 
 
 def _index_chart(rows: list[SessionRow], base: dict[str, list], x: alt.X) -> alt.Chart | alt.LayerChart:
