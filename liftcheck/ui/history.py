@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 
 import altair as alt
@@ -66,7 +67,7 @@ def page() -> None:
             GOOD: [r.good for r in rows],
             CAUTION: [r.caution for r in rows],
             POOR: [r.poor for r in rows],
-            INDEX: [_index_words(r) for r in rows],
+            INDEX: [_index(r) for r in rows],
             "Peak trunk (°)": [r.peak_trunk_flexion_deg for r in rows],
             "Peak twist (°)": [r.peak_twist_deg for r in rows],
         }
@@ -118,11 +119,14 @@ def _has_index(row: SessionRow) -> bool:
     return row.task_li is not None or row.task_no_load
 
 
-def _index_words(row: SessionRow) -> str | None:
-    """The task's lifting index as the table shows it: two decimals, the words for a limit of 0 kg, else None."""
-    if row.task_no_load:
-        return NO_LOAD_WORDS
-    return None if row.task_li is None else f"{row.task_li:.2f}"
+def _index(row: SessionRow) -> float | None:
+    """The task's lifting index as the table holds it: infinity for a limit of 0 kg (shown in words), so a
+    sort by the column puts it above every index, as the team report ranks it; None without one."""
+    return math.inf if row.task_no_load else row.task_li
+
+
+def _index_words(value: float) -> str:
+    return NO_LOAD_WORDS if value == math.inf else f"{value:.2f}"
 
 
 def _on_paper(verdict: str) -> str:
@@ -137,8 +141,8 @@ def _styled(table: pd.DataFrame):  # type: ignore[no-untyped-def]
     for column, verdict in ((GOOD, "good"), (CAUTION, "caution"), (POOR, "poor")):
         styler = styler.map(lambda n, v=verdict: _on_paper(v) if n else "", subset=[column])
     if INDEX in table:
-        styler = styler.map(lambda words: _on_paper("poor") if words == NO_LOAD_WORDS else "", subset=[INDEX])
-    formats = {"Peak trunk (°)": "{:.0f}", "Peak twist (°)": "{:.0f}"}
+        styler = styler.map(lambda value: _on_paper("poor") if value == math.inf else "", subset=[INDEX])
+    formats: dict[str, object] = {"Peak trunk (°)": "{:.0f}", "Peak twist (°)": "{:.0f}", INDEX: _index_words}
     return styler.format({k: v for k, v in formats.items() if k in table}, na_rep="–")
 
 
