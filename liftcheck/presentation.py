@@ -7,7 +7,7 @@ here, so a verdict has one name, one colour on video and one on paper wherever i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -169,6 +169,18 @@ class Hud:
 def _number(data: object, key: str) -> float | None:
     value = data.get(key) if isinstance(data, dict) else None
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def recommends_no_load(result: Mapping[str, object]) -> bool:
+    """Whether a lift's ``niosh`` dict (or the summary's) has a load and a limit of 0 kg: no index, because the
+    equation recommends no load at all. ``NioshResult.no_load`` and ``NioshSummary.no_load``, read from a
+    report dict (by History, the team report), so every reader draws the line in the same place."""
+    if result.get("applicable") is False or result.get("li", result.get("task_li")) is not None:
+        return False
+    task = result.get("task")
+    load_kg = _number(task, "load_kg") if isinstance(task, Mapping) else _number(result, "load_kg")
+    rwl_kg = _number(result, "rwl_kg")
+    return load_kg is not None and rwl_kg is not None and rwl_kg <= 0
 
 
 def no_load_why(result: dict[str, object]) -> tuple[str, bool]:

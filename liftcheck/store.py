@@ -1,8 +1,9 @@
 """The history of analysis sessions: one SQLite file the History page lists, reopens, deletes and charts.
 
-Pure: the standard library only (sqlite3, json, zlib); a save reads its summary columns from the
-report's read model (``report.ReportView``). One setting, ``LIFTCHECK_DATA_DIR``,
-names the folder that holds ``history.sqlite3``; without it the per-user data folder is used.
+Pure: the standard library only (sqlite3, json, zlib), and the pure ``presentation`` for what a report's
+lifting equation says; a save reads its summary columns from the report's read model
+(``report.ReportView``). One setting, ``LIFTCHECK_DATA_DIR``, names the folder that holds
+``history.sqlite3``; without it the per-user data folder is used.
 
 What a session keeps: the report dict exactly as ``Report.to_dict()`` gave it (zlib-compressed
 JSON, since the timeline can be large), the settings, a display name for the source (never used
@@ -48,6 +49,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
+
+from liftcheck.presentation import recommends_no_load
 
 _log = logging.getLogger(__name__)
 
@@ -234,21 +237,12 @@ def _migrate_2_to_3(conn: sqlite3.Connection) -> None:
             )
 
 
-def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 def _task_no_load(report: Mapping[str, object]) -> bool:
-    """Whether a report dict's task has a load and a limit of 0 kg: no load recommended, so no index.
-
-    The same test as ``report.NioshSummary.no_load``, read from the dict (older reports: False).
-    """
+    """Whether a report dict's task has a load and a limit of 0 kg (no load recommended, so no index); older
+    reports without the lifting equation: False."""
     summary = report.get("summary")
     niosh = summary.get("niosh") if isinstance(summary, Mapping) else None
-    if not isinstance(niosh, Mapping) or niosh.get("task_li") is not None:
-        return False
-    rwl_kg = niosh.get("rwl_kg")
-    return _is_number(niosh.get("load_kg")) and _is_number(rwl_kg) and float(rwl_kg) <= 0  # type: ignore[arg-type]
+    return isinstance(niosh, Mapping) and recommends_no_load(niosh)
 
 
 def _migrate_3_to_4(conn: sqlite3.Connection) -> None:

@@ -409,7 +409,17 @@ def test_team_report_puts_a_task_with_no_load_recommended_above_every_index() ->
 
     def no_load(video: TeamVideo) -> TeamVideo:
         lifts = [
-            {**row, "niosh": {"li": None, "rwl_kg": 0.0, "band": "high", "applicable": True, "reason": ""}}
+            {
+                **row,
+                "niosh": {
+                    "li": None,
+                    "rwl_kg": 0.0,
+                    "band": "high",
+                    "applicable": True,
+                    "reason": "",
+                    "task": {"load_kg": video.load_kg},
+                },
+            }  # fmt: skip
             for row in video.report["lifts"]
         ]
         summary = {"niosh": {"task_li": None, "rwl_kg": 0.0, "band": "high", "load_kg": video.load_kg}}

@@ -230,7 +230,7 @@ def test_a_lift_with_no_load_recommended_is_the_tasks_hardest_and_says_why(tmp_p
 
     from liftcheck.html_report import render_html
     from liftcheck.niosh import NioshResult
-    from liftcheck.presentation import niosh_verdict
+    from liftcheck.presentation import niosh_verdict, recommends_no_load
 
     clip, engine, _ = _measured(60.0, seed=2)
     duration = clip.frames[-1].t_s
@@ -254,6 +254,9 @@ def test_a_lift_with_no_load_recommended_is_the_tasks_hardest_and_says_why(tmp_p
     words = niosh_verdict(data["summary"]["niosh"])
     assert "0 kg" in words and "63 cm" in words and "pace" not in words
     lift = next(row for row in data["lifts"] if row["lift"] == far)["niosh"]
+    # Readers of a saved report (History, the team report) draw the line where the dataclasses do.
+    assert recommends_no_load(data["summary"]["niosh"]) and recommends_no_load(lift)
+    assert not any(recommends_no_load(row["niosh"]) for row in data["lifts"] if row["lift"] != far)
     assert "63 cm" in niosh_verdict(lift) and "pace" not in niosh_verdict(lift)
     # A lift saved before the cause was kept gets the same words from its multipliers.
     older = {k: v for k, v in lift.items() if k not in ("no_load_because", "zero_multipliers")}

@@ -33,6 +33,7 @@ from liftcheck.presentation import (
     SEE_A_PROFESSIONAL,
     STYLE_LABEL,
     VERDICT_LABEL,
+    recommends_no_load,
 )
 
 # How many of a group's worst lifts the page shows, with their thumbnails.
@@ -139,16 +140,14 @@ class TeamVideo:
         if self.load_kg is None:
             return None
         niosh = lift.niosh()
-        return _index(niosh.get("li"), niosh) if niosh.get("applicable", True) is not False else None
+        return _index(niosh.get("li"), niosh)
 
 
 def _index(value: object, niosh: Mapping[str, Any]) -> float | None:
     """An LI from a report (``task_li`` or a lift's ``li``), or ``NO_LOAD`` where it is None for a limit of 0 kg."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
-    rwl_kg = niosh.get("rwl_kg")
-    zero_limit = isinstance(rwl_kg, (int, float)) and not isinstance(rwl_kg, bool) and rwl_kg <= 0
-    return NO_LOAD if zero_limit and niosh.get("band") == "high" else None
+    return NO_LOAD if recommends_no_load(niosh) else None
 
 
 @dataclass(frozen=True)
