@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 import pytest
 
+from liftcheck import video
 from liftcheck.video import Frame, VideoError, VideoReader, VideoWriter, probe, read_frames
 
 W, H = 64, 48
@@ -181,7 +182,93 @@ def test_max_fps_thins_to_every_nth_frame(tmp_path: Path, file_fps: int, max_fps
     assert [f.index for f in frames] == list(range(0, file_fps, step))
     np.testing.assert_allclose(np.diff([f.t_s for f in frames]), step / file_fps, atol=1e-3)
     assert reader.stats.thinned == file_fps - len(frames)
-    assert reader.stats.kept + reader.stats.thinned == reader.stats.decoded == file_fps
+    assert reader.stats.kept + reader.stats.thinned == reader.stats.read == file_fps
+    assert reader.stats.decoded == file_fps - reader.stats.passed_over
+
+
+def write_with_b_frames(path: Path, fps: int, seconds: int = 2) -> Path:
+    """H.264 with B-frames that are not references (x264's b-pyramid off): the pictures that can be passed over."""
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=fps, options={"bf": "3", "x264-params": "b-pyramid=0"})
+        stream.width, stream.height, stream.pix_fmt = W, H, "yuv420p"
+        for i in range(seconds * fps):
+            frame = av.VideoFrame.from_ndarray(moving_square(i), format="rgb24")
+            frame.pts = i
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode())
+    return path
+
+
+def _read_whole(path: Path, max_fps: float | None, monkeypatch: pytest.MonkeyPatch) -> list[Frame]:
+    """The frames of ``path`` with every packet decoded (no picture passed over)."""
+    with monkeypatch.context() as patch:
+        patch.setattr(video._PassOver, "planned", classmethod(lambda cls, *args: None))
+        frames, reader = read_all(path, max_fps=max_fps)
+    assert reader.stats.passed_over == 0
+    return frames
+
+
+@pytest.mark.parametrize(("fmt", "file_fps", "max_fps"), [("mp4", 60, 30), ("matroska", 60, 30), ("mp4", 50, 20)])
+def test_thinning_passes_over_unused_pictures_and_gives_the_same_frames(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str, file_fps: int, max_fps: float
+) -> None:
+    """Pictures no other picture refers to, which the thinning drops, are not decoded; the frames kept are the
+    ones decoding every packet gives, to the last bit, at the same times and positions."""
+    path = write_with_b_frames(tmp_path / f"c{file_fps}.{'mkv' if fmt == 'matroska' else 'mp4'}", file_fps)
+    frames, reader = read_all(path, max_fps=max_fps)
+    whole = _read_whole(path, max_fps, monkeypatch)
+    assert reader.stats.passed_over > 0
+    assert reader.stats.decoded + reader.stats.passed_over == reader.stats.read == 2 * file_fps
+    assert reader.stats.kept + reader.stats.thinned == reader.stats.read
+    assert [(f.index, f.t_s) for f in frames] == [(f.index, f.t_s) for f in whole]
+    assert all(np.array_equal(a.rgb, b.rgb) for a, b in zip(frames, whole, strict=True))
+    assert not reader.stats.problems
+
+
+def test_a_planned_stretch_passes_over_unused_pictures_and_gives_the_same_frames(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chunk's reader (``SpanReader``, from a seek) passes over what it does not need the same way."""
+    path = write_with_b_frames(tmp_path / "c60.mp4", 60, seconds=3)
+    times = video.frame_times(path, 30.0)
+    assert times is not None and len(times) == 90
+    span = video.SpanReader(path, times[35:70])
+    frames = list(span)
+    whole = {f.t_s: f for f in _read_whole(path, 30.0, monkeypatch)}
+    assert [f.t_s for f in frames] == times[35:70] and span.missing == 0
+    assert all(np.array_equal(f.rgb, whole[f.t_s].rgb) for f in frames)
+    assert span.stats.passed_over > 0
+
+
+def _units(*headers: int, length_size: int = 4, size: int = 3) -> bytes:
+    """An H.264 packet of length-prefixed units, each a header byte and ``size - 1`` bytes of payload."""
+    return b"".join(size.to_bytes(length_size, "big") + bytes([h]) + bytes(size - 1) for h in headers)
+
+
+def test_only_pictures_no_other_refers_to_are_passed_over() -> None:
+    """A packet is passed over only when all its slices have nal_ref_idc 0 and its other units merely go with them;
+    a reference, an IDR picture, parameter sets or a malformed packet is decoded."""
+    unused = video._PassOver.unreferenced
+    not_referenced_slice, referenced_slice, idr, sei, delimiter, sps, pps = 0x01, 0x21, 0x65, 0x06, 0x09, 0x67, 0x68
+    assert unused(_units(not_referenced_slice), 4)
+    assert unused(_units(delimiter, sei, not_referenced_slice, not_referenced_slice), 4)
+    assert unused(_units(not_referenced_slice, length_size=2), 2)
+    assert not unused(_units(referenced_slice), 4)
+    assert not unused(_units(idr), 4)
+    assert not unused(_units(sps, pps, not_referenced_slice), 4)
+    assert not unused(_units(not_referenced_slice, referenced_slice), 4)
+    assert not unused(_units(sei, delimiter), 4)  # no picture in it
+    assert not unused(b"", 4)
+    assert not unused(_units(not_referenced_slice)[:-1], 4)  # the unit runs past the packet's end
+    assert not unused(_units(not_referenced_slice) + b"\x00\x00", 4)  # a length prefix cut short
+    assert not unused(bytes(4) + _units(not_referenced_slice), 4)  # a unit of no bytes
+
+
+def test_a_file_read_whole_passes_nothing_over(tmp_path: Path) -> None:
+    """Without thinning every picture is decoded, B-frames and all."""
+    path = write_clip(tmp_path / "c60.mp4", fps=60, seconds=1)
+    frames, reader = read_all(path, max_fps=None)
+    assert len(frames) == 60 and reader.stats.passed_over == 0 and reader.stats.decoded == 60
 
 
 @pytest.mark.parametrize("file_fps", [35, 40, 50])
