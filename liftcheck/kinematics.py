@@ -24,14 +24,14 @@ from __future__ import annotations
 import math
 import sys
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
 import numpy as np
 
 from liftcheck.config import DEFAULT_CONFIG, KinematicsConfig, RangeConfig, UncertaintyConfig
-from liftcheck.landmarks import TRUNK_AND_LEGS, PoseFrame, PoseLandmark
+from liftcheck.landmarks import N_LANDMARKS, TRUNK_AND_LEGS, PoseFrame, PoseLandmark
 
 L = PoseLandmark
 CAMERA_UP = np.array([0.0, -1.0, 0.0])
@@ -154,7 +154,8 @@ class Angles:
 # The engine measures one frame at a time, where each helper below gets single (3,) vectors: for
 # those they compute with Python floats, in the same order of operations as NumPy's, so the results
 # are the same to the last bit, without NumPy's per-call overhead (the engine's thread took 1.9 ms a
-# frame, a fifth of it in these helpers; our measurement).
+# frame, a fifth of it in these helpers; our measurement). A sum starts from 0.0 as NumPy's does, so
+# a sum of negative zeros is +0.0 there too (it decides the sign of an arctan2 of ±180°).
 
 
 def _one_vector(v: np.ndarray) -> bool:
@@ -164,9 +165,7 @@ def _one_vector(v: np.ndarray) -> bool:
 def unit_vectors(v: np.ndarray) -> np.ndarray:
     """(..., D) vectors scaled to length 1; NaN where a vector has (almost) no length."""
     if _one_vector(v):
-        x, y, z = v.tolist()
-        norm = math.sqrt(x * x + y * y + z * z)
-        return np.array((x / norm, y / norm, z / norm)) if norm > 1e-9 else np.full(3, np.nan)
+        return np.array(_unit3(*v.tolist()))
     norm = np.linalg.norm(v, axis=-1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(norm > 1e-9, v / norm, np.nan)
@@ -176,7 +175,7 @@ def _dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if _one_vector(a) and _one_vector(b):
         ax, ay, az = a.tolist()
         bx, by, bz = b.tolist()
-        return np.float64(ax * bx + ay * by + az * bz)
+        return np.float64(0.0 + ax * bx + ay * by + az * bz)
     return np.sum(a * b, axis=-1)
 
 
@@ -189,8 +188,23 @@ def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.cross(a, b)
 
 
+def _unit3(x: float, y: float, z: float) -> tuple[float, float, float]:
+    """``unit_vectors`` of one (3,) vector given as floats."""
+    norm = math.sqrt(x * x + y * y + z * z)
+    return (x / norm, y / norm, z / norm) if norm > 1e-9 else (math.nan, math.nan, math.nan)
+
+
+def _angle_deg(cos: float) -> float:
+    """degrees(arccos(clip(cos, -1, 1))) of one number (NaN stays NaN, as in NumPy)."""
+    return math.degrees(math.acos(min(max(cos, -1.0), 1.0)))
+
+
 def angle_between_deg(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """The angle (0-180°) between (..., D) vectors."""
+    if _one_vector(a) and _one_vector(b):
+        ax, ay, az = _unit3(*a.tolist())
+        bx, by, bz = _unit3(*b.tolist())
+        return np.float64(_angle_deg(0.0 + ax * bx + ay * by + az * bz))
     return np.degrees(np.arccos(np.clip(_dot(unit_vectors(a), unit_vectors(b)), -1.0, 1.0)))
 
 
@@ -200,6 +214,11 @@ def _mid(xyz: np.ndarray, a: PoseLandmark, b: PoseLandmark) -> np.ndarray:
 
 def _project_out(v: np.ndarray, n: np.ndarray) -> np.ndarray:
     """v with its component along the unit vector n removed."""
+    if _one_vector(v) and _one_vector(n):
+        vx, vy, vz = v.tolist()
+        nx, ny, nz = n.tolist()
+        d = 0.0 + vx * nx + vy * ny + vz * nz
+        return np.array((vx - d * nx, vy - d * ny, vz - d * nz))
     return v - _dot(v, n)[..., None] * n
 
 
@@ -313,6 +332,8 @@ def _combine_two(left: float, right: float, w_left: float, w_right: float) -> fl
 
 def lowering(xyz: np.ndarray, visibility: np.ndarray, up: np.ndarray = CAMERA_UP) -> np.ndarray:
     """1 − shoulder height above the ankles / (shank + thigh + trunk length); 0 standing, (...)."""
+    if xyz.shape == (N_LANDMARKS, 3) and visibility.shape == (N_LANDMARKS,) and _one_vector(up):
+        return np.float64(_lowering_one(xyz.tolist(), visibility.tolist(), up.tolist()))
     shoulders = _mid(xyz, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
     hips = _mid(xyz, L.LEFT_HIP, L.RIGHT_HIP)
 
@@ -331,6 +352,72 @@ def lowering(xyz: np.ndarray, visibility: np.ndarray, up: np.ndarray = CAMERA_UP
     height = _dot(shoulders - ankles, up)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.clip(1.0 - height / chain, 0.0, 1.0)
+
+
+# One frame's points as Python floats: the engine's per-frame shortcuts below compute with these, in NumPy's
+# order of operations, so they give the array functions' results to the last bit.
+Point = Sequence[float]
+
+
+def _sub(a: Point, b: Point) -> tuple[float, float, float]:
+    return a[0] - b[0], a[1] - b[1], a[2] - b[2]
+
+
+def _half_sum(a: Point, b: Point) -> tuple[float, float, float]:
+    return (a[0] + b[0]) / 2.0, (a[1] + b[1]) / 2.0, (a[2] + b[2]) / 2.0
+
+
+def _length(v: Point) -> float:
+    """``np.linalg.norm`` of one (3,) vector given as floats."""
+    return math.sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2])
+
+
+def _lowering_one(xyz: list[Point], vis: list[float], up: Point) -> float:
+    """``lowering`` of one pose, given as lists of floats: the same steps in the same order."""
+    shoulders = _half_sum(xyz[L.LEFT_SHOULDER], xyz[L.RIGHT_SHOULDER])
+    hips = _half_sum(xyz[L.LEFT_HIP], xyz[L.RIGHT_HIP])
+
+    def leg(hip: PoseLandmark, knee: PoseLandmark, ankle: PoseLandmark) -> float:
+        return _length(_sub(xyz[knee], xyz[ankle])) + _length(_sub(xyz[hip], xyz[knee]))
+
+    w_l = vis[L.LEFT_HIP] * vis[L.LEFT_KNEE] * vis[L.LEFT_ANKLE]
+    w_r = vis[L.RIGHT_HIP] * vis[L.RIGHT_KNEE] * vis[L.RIGHT_ANKLE]
+    left = leg(L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE)
+    leg_length = _combine_two(left, leg(L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE), w_l, w_r)
+    ankles = _half_sum(xyz[L.LEFT_ANKLE], xyz[L.RIGHT_ANKLE])
+    chain = leg_length + _length(_sub(shoulders, hips))
+    sx, sy, sz = _sub(shoulders, ankles)
+    height = 0.0 + sx * up[0] + sy * up[1] + sz * up[2]
+    if chain == 0.0:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = float(np.float64(height) / chain)  # NumPy's ±inf, or NaN for 0/0, where Python would raise
+    else:
+        ratio = height / chain
+    return min(max(1.0 - ratio, 0.0), 1.0)
+
+
+def _angle3_deg(a: Point, b: Point) -> float:
+    """``angle_between_deg`` of two (3,) vectors given as floats."""
+    ax, ay, az = _unit3(a[0], a[1], a[2])
+    bx, by, bz = _unit3(b[0], b[1], b[2])
+    return _angle_deg(0.0 + ax * bx + ay * by + az * bz)
+
+
+def _angle2_deg(a: Point, b: Point) -> float:
+    """``angle_between_deg`` of two (2,) vectors given as floats."""
+    norm_a, norm_b = math.sqrt(a[0] * a[0] + a[1] * a[1]), math.sqrt(b[0] * b[0] + b[1] * b[1])
+    if not (norm_a > 1e-9 and norm_b > 1e-9):
+        return math.nan
+    return _angle_deg(0.0 + a[0] / norm_a * (b[0] / norm_b) + a[1] / norm_a * (b[1] / norm_b))
+
+
+def _hip_flexion_one(xyz: list[Point]) -> float:
+    """``hip_flexion_deg`` of one pose given as floats."""
+    shoulders = _half_sum(xyz[L.LEFT_SHOULDER], xyz[L.RIGHT_SHOULDER])
+    left_hip, right_hip = xyz[L.LEFT_HIP], xyz[L.RIGHT_HIP]
+    left = _angle3_deg(_sub(shoulders, left_hip), _sub(xyz[L.LEFT_KNEE], left_hip))
+    right = _angle3_deg(_sub(shoulders, right_hip), _sub(xyz[L.RIGHT_KNEE], right_hip))
+    return 180.0 - (left + right) / 2.0
 
 
 def view_yaw_deg(xyz: np.ndarray) -> np.ndarray:
@@ -463,6 +550,7 @@ class UpEstimator:
 
 # The landmarks whose picture and model positions fix the picture's scale (pixels per metre).
 _SCALE_LANDMARKS = TRUNK_AND_LEGS
+_SCALE_INDEX = np.array(_SCALE_LANDMARKS)
 
 
 def picture_scale_px_per_m(xy_px: np.ndarray, xyz_m: np.ndarray) -> float:
@@ -472,8 +560,8 @@ def picture_scale_px_per_m(xy_px: np.ndarray, xyz_m: np.ndarray) -> float:
     ratio of the two spreads (over shoulders, hips, knees and ankles) is the scale. NaN when
     those landmarks are not all seen. ``xy_px`` (33, 2), ``xyz_m`` (33, 3).
     """
-    picture = xy_px[list(_SCALE_LANDMARKS)]
-    model = xyz_m[list(_SCALE_LANDMARKS), :2]
+    picture = xy_px[_SCALE_INDEX]
+    model = xyz_m[_SCALE_INDEX, :2]
     if not (np.isfinite(picture).all() and np.isfinite(model).all()):
         return math.nan
     spread_px = float(((picture - picture.mean(axis=0)) ** 2).sum())
@@ -676,11 +764,13 @@ class TwistCues:
         out: dict[str, tuple[np.ndarray, float]] = {}
         if not (math.isfinite(self.scale_px_per_m) and self.scale_px_per_m > 0):
             return {name: (np.full(3, np.nan), math.nan) for name in self.lines}
+        xyz, xy, scale = xyz_m.tolist(), xy_px.tolist(), self.scale_px_per_m
         for name, line in self.lines.items():
-            model = xyz_m[line.right] - xyz_m[line.left]
-            picture = (xy_px[line.right] - xy_px[line.left]) / self.scale_px_per_m
-            shown = float(np.hypot(picture[0], picture[1]))
-            model_width = float(np.linalg.norm(model))
+            model = _sub(xyz[line.right], xyz[line.left])
+            (right_x, right_y), (left_x, left_y) = xy[line.right], xy[line.left]
+            picture = ((right_x - left_x) / scale, (right_y - left_y) / scale)
+            shown = float(np.hypot(picture[0], picture[1]))  # NumPy's hypot: math.hypot can differ in the last bit
+            model_width = _length(model)
             if not (math.isfinite(shown) and math.isfinite(model_width) and model_width > 1e-6):
                 out[name] = (np.full(3, np.nan), math.nan)
                 continue
@@ -698,7 +788,7 @@ class TwistCues:
             depth_2d = math.copysign(depth_2d, model[2])
             # Foreshortening gives the depth's size, not its sign, which comes from the model: with the
             # model's depth near 0 the sign is a coin toss, and so is the cue (weight ∝ the sign's odds).
-            sign_odds = math.erf(abs(float(model[2])) / (cfg.depth_sd_m * math.sqrt(2.0)))
+            sign_odds = math.erf(abs(model[2]) / (cfg.depth_sd_m * math.sqrt(2.0)))
             w_2d, w_model = sign_odds**2 / sd_2d**2, 1.0 / cfg.depth_sd_m**2
             depth = (w_2d * depth_2d + w_model * model[2]) / (w_2d + w_model)
             disagreement = abs(depth_2d - model[2]) / math.hypot(sd_2d, cfg.depth_sd_m)
@@ -724,15 +814,19 @@ def twist_between_deg(shoulders: np.ndarray, pelvis: np.ndarray, axis: np.ndarra
     return float(np.degrees(np.arctan2(_dot(_cross(hips, sh), axis), _dot(hips, sh))))
 
 
-def _picture_angle_deg(xy: np.ndarray, a: PoseLandmark, b: PoseLandmark, c: PoseLandmark) -> float:
-    """180° − the angle at ``b`` in the picture (a bend, 0 = straight), from (33, 2) pixel positions."""
-    return float(180.0 - angle_between_deg(xy[a] - xy[b], xy[c] - xy[b]))
-
-
 _LEGS = {
     "left": (L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE),
     "right": (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE),
 }
+
+
+def _ankles_moved(now: Sequence[float], before: Sequence[float]) -> float:
+    """The farther either ankle moved between two (left x, left y, right x, right y)."""
+    dx, dy = now[0] - before[0], now[1] - before[1]
+    left = math.sqrt(dx * dx + dy * dy)
+    dx, dy = now[2] - before[2], now[3] - before[3]
+    right = math.sqrt(dx * dx + dy * dy)
+    return left if left > right or math.isnan(left) else right
 
 
 def _in_range(value: float, bounds: tuple[float, float]) -> bool:
@@ -773,7 +867,7 @@ class Kinematics:
         self._seated_since: float | None = None
         self._stepping = True
         self._now = 0.0
-        self._feet: deque[tuple[float, np.ndarray, float]] = deque()
+        self._feet: deque[tuple[float, tuple[float, float, float, float], float]] = deque()
         self._last_world: np.ndarray | None = None
         self._last_visibility: np.ndarray | None = None
         self._trunk_history: deque[tuple[float, float]] = deque(maxlen=64)
@@ -891,8 +985,12 @@ class Kinematics:
         """Whether the feet moved or turned within the last half second (a step: the pelvis may turn)."""
         scale = self._cues.scale_px_per_m
         self._now = t_s
-        ankles = xy[[L.LEFT_ANKLE, L.RIGHT_ANKLE]] / scale if math.isfinite(scale) and scale > 0 else None
-        if ankles is None or not np.isfinite(ankles).all():
+        if not (math.isfinite(scale) and scale > 0):
+            self._stepping = True
+            return
+        (lx, ly), (rx, ry) = xy[L.LEFT_ANKLE].tolist(), xy[L.RIGHT_ANKLE].tolist()
+        ankles = (lx / scale, ly / scale, rx / scale, ry / scale)  # the two ankles' (x, y), in metres
+        if not all(map(math.isfinite, ankles)):
             self._stepping = True
             return
         toes = (xyz[L.LEFT_FOOT_INDEX] - xyz[L.LEFT_HEEL]) + (xyz[L.RIGHT_FOOT_INDEX] - xyz[L.RIGHT_HEEL])
@@ -901,38 +999,50 @@ class Kinematics:
         self._feet.append((t_s, ankles, feet_yaw))
         while self._feet and t_s - self._feet[0][0] > 0.5:
             self._feet.popleft()
-        moved = float(np.max(np.linalg.norm(ankles - np.array([a for _, a, _ in self._feet]), axis=-1)))
-        turns = [abs(math.remainder(feet_yaw - y, 2.0 * math.pi)) for _, _, y in self._feet if math.isfinite(y)]
-        turned = math.isfinite(feet_yaw) and max(turns, default=0.0) > math.radians(self.config.step_min_turn_deg)
+        moved = max(_ankles_moved(ankles, before) for _, before, _ in self._feet)
+        turned = math.isfinite(feet_yaw) and max(
+            (abs(math.remainder(feet_yaw - y, 2.0 * math.pi)) for _, _, y in self._feet if math.isfinite(y)),
+            default=0.0,
+        ) > math.radians(self.config.step_min_turn_deg)
         self._stepping = moved > self.config.step_min_m or turned
 
-    def _knee(self, xyz: np.ndarray, xy: np.ndarray, side: str) -> float:
+    def _knee(self, xyz: list[Point], xy: list[Point], side: str) -> tuple[float, float]:
         """The knee's bend: in the picture when the leg bends in a plane facing the camera, else in 3D.
 
         The image landmarks are more exact than the model's depth guess, so a leg bending across
         the picture (a side view) is measured there; a leg bending toward the camera needs depth.
+        Returns (that bend, the bend in 3D), from the frame's points given as floats.
         """
         hip, knee, ankle = _LEGS[side]
-        thigh, shank = xyz[knee] - xyz[hip], xyz[ankle] - xyz[knee]
-        in_3d = float(knee_flexion_deg(xyz, side))
-        normal = _cross(thigh, shank)
-        size = float(np.linalg.norm(normal))
+        thigh, shank = _sub(xyz[knee], xyz[hip]), _sub(xyz[ankle], xyz[knee])
+        in_3d = 180.0 - _angle3_deg(_sub(xyz[hip], xyz[knee]), shank)  # knee_flexion_deg
         if not math.isfinite(in_3d):
-            return in_3d
-        facing = size > 1e-9 and math.degrees(math.acos(min(1.0, abs(float(normal[2])) / size))) < (
+            return in_3d, in_3d
+        normal = (
+            thigh[1] * shank[2] - thigh[2] * shank[1],
+            thigh[2] * shank[0] - thigh[0] * shank[2],
+            thigh[0] * shank[1] - thigh[1] * shank[0],
+        )
+        size = _length(normal)
+        facing = size > 1e-9 and math.degrees(math.acos(min(1.0, abs(normal[2]) / size))) < (
             self.config.limb_in_plane_deg
         )
-        return _picture_angle_deg(xy, hip, knee, ankle) if facing else in_3d
+        if not facing:
+            return in_3d, in_3d
+        (hip_x, hip_y), (knee_x, knee_y), (ankle_x, ankle_y) = xy[hip], xy[knee], xy[ankle]
+        return 180.0 - _angle2_deg((hip_x - knee_x, hip_y - knee_y), (ankle_x - knee_x, ankle_y - knee_y)), in_3d
 
     def _speed(self, t_s: float, trunk_deg: float) -> float:
         """The trunk's angular speed over the last ``speed_window_s``, from the (gap-free) flexion history."""
         if math.isfinite(trunk_deg):
             self._trunk_history.append((t_s, trunk_deg))
-        window = self.ranges.speed_window_s
-        past = [(t, a) for t, a in self._trunk_history if t_s - t >= window - 1e-6]
-        if not past or not math.isfinite(trunk_deg):
+        if not math.isfinite(trunk_deg):
             return math.nan
-        t0, a0 = past[-1]
+        window = self.ranges.speed_window_s
+        # The latest reading at least a window old.
+        t0, a0 = next(((t, a) for t, a in reversed(self._trunk_history) if t_s - t >= window - 1e-6), (math.nan, 0.0))
+        if math.isnan(t0):
+            return math.nan
         if t_s - t0 > 3.0 * window:  # too long ago: a gap, not a movement
             return math.nan
         return (trunk_deg - a0) / (t_s - t0)
@@ -959,22 +1069,17 @@ class Kinematics:
         xy = self._picture(pose.xy_px, t_s)
         vis = self._vis(pose.visibility, t_s)
         self._last_world, self._last_visibility = xyz, vis
-        w_l, w_r = _leg_weights(vis)
-        knee_l = self._knee(xyz, xy, "left")
-        knee_r = self._knee(xyz, xy, "right")
-        knee = float(combine_sides(np.array(knee_l), np.array(knee_r), np.array(w_l), np.array(w_r)))
-        self._up.update(
-            xyz,
-            vis,
-            float(
-                combine_sides(
-                    knee_flexion_deg(xyz, "left"), knee_flexion_deg(xyz, "right"), np.array(w_l), np.array(w_r)
-                )
-            ),
-            t_s,
-        )
+        # The frame's points as floats, for the per-frame shortcuts (see ``Point``).
+        points, picture = xyz.tolist(), xy.tolist()
+        w_l, w_r = (float(w) for w in _leg_weights(vis))
+        knee_l, knee_l_3d = self._knee(points, picture, "left")
+        knee_r, knee_r_3d = self._knee(points, picture, "right")
+        knee = _combine_two(knee_l, knee_r, w_l, w_r)
+        self._up.update(xyz, vis, _combine_two(knee_l_3d, knee_r_3d, w_l, w_r), t_s)
         up = self._up.up
-        yaw = float(view_yaw_deg(xyz))
+        up_t = up.tolist()
+        hip_line = _sub(points[L.RIGHT_HIP], points[L.LEFT_HIP])
+        yaw = math.degrees(math.atan2(abs(hip_line[2]), abs(hip_line[0])))  # view_yaw_deg
         if math.isfinite(yaw):
             if math.isfinite(self._yaw):
                 since = t_s - (self._last_yaw_t if self._last_yaw_t is not None else t_s)
@@ -984,15 +1089,20 @@ class Kinematics:
                 self._yaw = yaw
             self._last_yaw_t = t_s
         view = classify_view(self._yaw, self.config)
-        axis = unit_vectors(_mid(xyz, L.LEFT_SHOULDER, L.RIGHT_SHOULDER) - _mid(xyz, L.LEFT_HIP, L.RIGHT_HIP))
-        upright = bool(np.isfinite(axis).all()) and float(angle_between_deg(axis, up)) < 20.0
+        shoulders_mid = _half_sum(points[L.LEFT_SHOULDER], points[L.RIGHT_SHOULDER])
+        axis_t = _unit3(*_sub(shoulders_mid, _half_sum(points[L.LEFT_HIP], points[L.RIGHT_HIP])))
+        axis = np.array(axis_t)
+        upright = all(map(math.isfinite, axis_t)) and _angle3_deg(axis_t, up_t) < 20.0
         cues = self._cues.update(xy, xyz, t_s, upright=upright)
         self._track_feet(xy, xyz, vis, t_s)
         lat, fwd = self._facing(xyz, vis, up, xyz[L.RIGHT_HIP] - xyz[L.LEFT_HIP])
-        raw_trunk = float(np.degrees(np.arctan2(_dot(axis, fwd), _dot(axis, up))))
+        ax, ay, az = axis_t
+        (fx, fy, fz), (lx, ly, lz) = fwd.tolist(), lat.tolist()
+        forward, upward = 0.0 + ax * fx + ay * fy + az * fz, 0.0 + ax * up_t[0] + ay * up_t[1] + az * up_t[2]
+        raw_trunk = math.degrees(math.atan2(forward, upward))
         # Measured from the person's neutral (EN 1005-4), once it is known.
         trunk = raw_trunk - self._trunk_offset_deg()
-        side = float(np.degrees(np.arcsin(np.clip(_dot(axis, lat), -1.0, 1.0))))
+        side = math.degrees(math.asin(min(max(0.0 + ax * lx + ay * ly + az * lz, -1.0), 1.0)))
         low = float(lowering(xyz, vis, up))
         sitting = math.isfinite(low) and low >= self.config.sit_min_lowering
         if not sitting:
@@ -1008,7 +1118,7 @@ class Kinematics:
             "knee_flexion_left_deg": knee_l,
             "knee_flexion_right_deg": knee_r,
             "knee_flexion_deg": knee,
-            "hip_flexion_deg": float(hip_flexion_deg(xyz)),
+            "hip_flexion_deg": _hip_flexion_one(points),
             "trunk_twist_deg": twist,
             "side_bend_deg": side,
         }

@@ -35,14 +35,23 @@ _TRUNK = _HIPS + _SHOULDERS
 _ANKLES = [L.LEFT_ANKLE, L.RIGHT_ANKLE]
 
 
+def _middle(xy: np.ndarray, a: PoseLandmark, b: PoseLandmark) -> tuple[float, float]:
+    """The mean of two (33, 2) points, as ``xy[[a, b]].mean(axis=0)`` gives it, in floats."""
+    (ax, ay), (bx, by) = xy[a].tolist(), xy[b].tolist()
+    return (ax + bx) / 2.0, (ay + by) / 2.0
+
+
 def hips_px(pose: PoseFrame) -> np.ndarray:
     """The middle of the hips in pixels (NaN when not seen)."""
-    return np.asarray(pose.xy_px[_HIPS].mean(axis=0))
+    return np.array(_middle(pose.xy_px, L.LEFT_HIP, L.RIGHT_HIP))
 
 
 def torso_px(pose: PoseFrame) -> float:
     """Shoulder-middle to hip-middle in pixels; at least 1 so it can divide."""
-    length = float(np.linalg.norm(pose.xy_px[_SHOULDERS].mean(axis=0) - hips_px(pose)))
+    sx, sy = _middle(pose.xy_px, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
+    hx, hy = _middle(pose.xy_px, L.LEFT_HIP, L.RIGHT_HIP)
+    dx, dy = sx - hx, sy - hy
+    length = math.sqrt(dx * dx + dy * dy)
     return max(length, 1.0) if math.isfinite(length) else 1.0
 
 

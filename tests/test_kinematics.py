@@ -267,12 +267,35 @@ def test_the_one_vector_helpers_give_numpys_results_to_the_last_bit() -> None:
     rng = np.random.default_rng(7)
     vectors = [rng.normal(size=3) * scale for scale in (1e-12, 1e-3, 1.0, 1e3) for _ in range(40)]
     vectors += [np.zeros(3), np.array([np.nan, 1.0, 0.0]), np.array([np.inf, 0.0, 1.0]), np.array([3.0, -4.0, 0.0])]
+    # Signed zeros: NumPy's sums start from +0.0, so products that are all -0.0 add up to +0.0.
+    vectors += [np.array([-0.0, 0.0, -0.0]), np.array([0.0, -0.0, -4e-16]), np.array([-0.7, 0.7, 0.0])]
+
+    def same_bits(one: object, many: object) -> None:
+        np.testing.assert_array_equal(one, many)
+        # -0.0 and 0.0 compare equal; a NaN's sign means nothing.
+        np.testing.assert_array_equal(np.signbit(one) & ~np.isnan(one), np.signbit(many) & ~np.isnan(many))
+
     for a, b in zip(vectors, vectors[::-1]):
         stacked_a, stacked_b = a[None, :], b[None, :]
-        np.testing.assert_array_equal(k.unit_vectors(a), k.unit_vectors(stacked_a)[0])
-        np.testing.assert_array_equal(k._dot(a, b), k._dot(stacked_a, stacked_b)[0])
-        np.testing.assert_array_equal(k._cross(a, b), np.cross(stacked_a, stacked_b)[0])
-        np.testing.assert_array_equal(k.angle_between_deg(a, b), k.angle_between_deg(stacked_a, stacked_b)[0])
+        same_bits(k.unit_vectors(a), k.unit_vectors(stacked_a)[0])
+        same_bits(k._dot(a, b), k._dot(stacked_a, stacked_b)[0])
+        same_bits(k._cross(a, b), np.cross(stacked_a, stacked_b)[0])
+        same_bits(k._project_out(a, k.unit_vectors(b)), k._project_out(stacked_a, k.unit_vectors(stacked_b))[0])
+        same_bits(k.angle_between_deg(a, b), k.angle_between_deg(stacked_a, stacked_b)[0])
+        same_bits(k._angle3_deg(a.tolist(), b.tolist()), k.angle_between_deg(stacked_a, stacked_b)[0])
+        same_bits(k._angle2_deg(a[:2].tolist(), b[1:].tolist()), k.angle_between_deg(a[None, :2], b[None, 1:])[0])
+    # Whole poses: the per-frame shortcuts against the array functions on a batch of one.
+    poses = [rng.normal(size=(33, 3)) * scale for scale in (1e-6, 1.0, 1e4) for _ in range(30)]
+    poses += [np.zeros((33, 3)), np.where(rng.random((33, 3)) < 0.2, np.nan, rng.normal(size=(33, 3)))]
+    kinematics = k.Kinematics()
+    for xyz in poses:
+        vis = rng.random(33)
+        batch = xyz[None]
+        same_bits(k._hip_flexion_one(xyz.tolist()), k.hip_flexion_deg(batch)[0])
+        same_bits(k.lowering(xyz, vis), k.lowering(batch, vis[None])[0])
+        for side in ("left", "right"):
+            _, in_3d = kinematics._knee(xyz.tolist(), xyz[:, :2].tolist(), side)
+            same_bits(in_3d, k.knee_flexion_deg(batch, side)[0])
     values = [0.0, 12.5, 170.0, np.nan, 1e-9]
     weights = [0.0, 1e-7, 0.3, 0.49, 0.5, 1.0, np.nan]
     for left in values:
