@@ -590,8 +590,9 @@ class VideoReader:
         out_w, out_h = _scaled_size(stored_w, stored_h, self.max_side_px)
         thinning = _Thinning(self.max_fps)
         # Thinning a file, the pictures no other picture needs are not decoded unless kept (``_PassOver``).
+        # A file whose frame rate is within the analysis rate is thinned little if at all: not planned.
         max_fps = self.max_fps
-        if max_fps:
+        if max_fps and self.info.fps > max_fps:
             self._pass_over = _PassOver.planned(
                 self.path, self.limits, lambda stamps, start, base: _thinned_stamps(stamps, start, base, max_fps)
             )
