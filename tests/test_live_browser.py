@@ -136,10 +136,22 @@ def _metric(page, label: str) -> int | None:  # type: ignore[no-untyped-def]
     return int(text) if text.isdigit() else None
 
 
+# The live panel's metrics and the caption under them, read in one script so they come from one render:
+# read one after the other, a rerun of the panel (once a second) could fall between them (in CI the
+# metric said 29 dropped while the newer caption already said 34 skipped while busy).
+_READ_CAMERA_PANEL = """() => {
+    const metrics = [...document.querySelectorAll('[data-testid="stMetric"]')].map((m) => m.innerText);
+    const caption = [...document.querySelectorAll('[data-testid="stCaptionContainer"], p, div')]
+        .map((e) => e.innerText || '').find((t) => /^Of the \\d+ frames the camera sent/.test(t.trim()));
+    return {metrics, caption: caption || ''};
+}"""
+
+
 def _camera_counts(page) -> dict[str, float]:  # type: ignore[no-untyped-def]
     """The live panel's camera figures, read in one go: rate, analysed, dropped, and the caption's breakdown."""
-    texts = page.locator('[data-testid="stMetric"]').all_inner_texts()
-    caption = page.get_by_text(re.compile(r"^Of the \d+ frames the camera sent")).first.inner_text()
+    page.get_by_text(re.compile(r"^Of the \d+ frames the camera sent")).first.wait_for()
+    panel = page.evaluate(_READ_CAMERA_PANEL)
+    texts, caption = panel["metrics"], panel["caption"].strip()
     metrics = {}
     for text in texts:
         label, _, value = text.strip().partition("\n")
