@@ -225,15 +225,17 @@ class RuleConfig:
 
 @dataclass(frozen=True)
 class PeopleConfig:
-    # Looking for a second person: a full multi-person search (the landmarker in image mode)
-    # in a thread beside the analysis, every scout_every_s for the first scout_fast_for_s
-    # (people in view are usually there from the start), then every scout_every_slow_s.
-    # Each search costs about 50 ms of the second core. Searching twice a second throughout
-    # slowed the analysis by 10-15% on the 2-core test machine; at these settings, runs with
-    # and without the search differ by less than the machine's run-to-run noise.
+    # Looking for a second person: a search of the whole picture (the model bundle's pose
+    # detector alone) in a thread beside the analysis, every scout_every_s for the first
+    # scout_fast_for_s (people in view are usually there from the start), then every
+    # scout_every_slow_s. Each search costs about 25 ms of the second core (50 when it ran a
+    # whole landmarker). Searching twice a second throughout slowed the analysis by 10-15% on
+    # the 2-core test machine (with the landmarker); at these settings, runs with and without
+    # the search differ by less than the machine's run-to-run noise.
     # It found the second person in the two-person clip within 1 s and never saw a distinct
-    # second person in the 19 one-person clips (our measurement at confidence 0.5; at 0.3 it
-    # saw ghosts).
+    # second person in the 19 one-person clips (our measurement at confidence 0.5, the
+    # detector's score; at 0.3 the landmarker search saw ghosts). Sampled twice a second over
+    # the 20 shared clips, the detector says "two people" exactly when the landmarker did.
     scout_every_s: float = 0.5
     scout_fast_for_s: float = 5.0
     scout_every_slow_s: float = 2.0

@@ -57,16 +57,22 @@ def torso_px(pose: PoseFrame) -> float:
 
 def distinct_people(poses: list[PoseFrame], config: PeopleConfig = DEFAULT_CONFIG.people) -> int:
     """How many different people a list of poses shows (one body found twice counts once)."""
-    kept: list[PoseFrame] = []
-    for pose in poses:
-        centre = hips_px(pose)
+    return distinct_bodies([(hips_px(pose), torso_px(pose)) for pose in poses], config)
+
+
+def distinct_bodies(bodies: list[tuple[np.ndarray, float]], config: PeopleConfig = DEFAULT_CONFIG.people) -> int:
+    """How many different people these (middle of the hips in pixels (2,), torso length in pixels)
+    show: a body whose hips are closer to a body's already counted than ``config.same_person_torso``
+    of the larger torso is the same person. Hips not seen (NaN) are not counted."""
+    kept: list[tuple[np.ndarray, float]] = []
+    for centre, torso in bodies:
         if not np.isfinite(centre).all():
             continue
         if all(
-            np.linalg.norm(centre - hips_px(other)) > config.same_person_torso * max(torso_px(pose), torso_px(other))
-            for other in kept
+            np.linalg.norm(centre - other) > config.same_person_torso * max(torso, other_torso)
+            for other, other_torso in kept
         ):
-            kept.append(pose)
+            kept.append((centre, torso))
     return len(kept)
 
 

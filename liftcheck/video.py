@@ -636,7 +636,7 @@ class VideoReader:
         limits = self.limits
         pass_over = self._pass_over
         for frame in self._decoded(container, stream):
-            index = self.stats.decoded if pass_over is None else pass_over.position(frame.pts, self.stats.decoded)
+            index = self.stats.read if pass_over is None else pass_over.position(frame.pts, self.stats.read)
             if index >= limits.max_frames:
                 # For containers that state no frame count (checked at open for the others).
                 self._stop_at_limit(f"{limits.max_frames:,} frames (the max_frames limit)")

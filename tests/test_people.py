@@ -7,6 +7,7 @@ import random
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -196,8 +197,8 @@ def test_a_failing_people_search_stops_searching_and_says_so_the_lifter_is_still
 
     calls = []
 
-    def broken(image: object) -> int:
-        calls.append(image)
+    def broken(*frame: object) -> int:
+        calls.append(frame)
         raise RuntimeError("no memory for a second landmarker")
 
     model = model_dir / "pose_landmarker_full.task"
@@ -223,7 +224,7 @@ def test_the_live_camera_never_waits_for_the_people_search(samples_dir: Path, mo
 
     answer = threading.Event()
 
-    def slow_search(image: object) -> int:
+    def slow_search(*frame: object) -> int:
         answer.wait(60)
         return 2
 
@@ -245,7 +246,7 @@ def test_the_live_camera_never_waits_for_the_people_search(samples_dir: Path, mo
 
 
 def test_while_several_people_are_followed_the_other_landmarkers_are_closed(samples_dir: Path, model_dir: Path) -> None:
-    """Never three landmarkers at once: following several closes the one-person and search landmarkers,
+    """Never two landmarkers at once: following several closes the one-person landmarker and the search's detector,
     and going back to one person opens a new one-person landmarker that finds the lifter again."""
     import dataclasses
 
@@ -262,9 +263,9 @@ def test_while_several_people_are_followed_the_other_landmarkers_are_closed(samp
     ):
         real_count = estimator._count_people
 
-        def first_sees_two(image: object) -> int:
+        def first_sees_two(*frame: Any) -> int:
             searches.append(len(searches))
-            return 2 if len(searches) == 1 else real_count(image)
+            return 2 if len(searches) == 1 else real_count(*frame)
 
         estimator._count_people = first_sees_two  # type: ignore[method-assign]
         states = []
@@ -276,7 +277,9 @@ def test_while_several_people_are_followed_the_other_landmarkers_are_closed(samp
                 break
     several = [s for s in states if "_multi" in s[1]]
     assert several, "the search's answer (two people) was not taken up"
-    assert all(s[1] == ("_multi",) for s in several), "a landmarker beside the one following several stayed open"
+    assert all(s[1] == ("_multi",) for s in several), (
+        "a landmarker or detector beside the one following several stayed open"
+    )
     assert max(len(s[1]) for s in states) <= 2
     back = [s for s in states if s[0] > several[-1][0]]
     followed_alone = all("_landmarker" in s[1] and "_multi" not in s[1] for s in back)
@@ -287,7 +290,7 @@ def test_while_several_people_are_followed_the_other_landmarkers_are_closed(samp
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="thread priorities are set on Linux only")
 def test_the_people_search_runs_below_the_lifters_model(samples_dir: Path, model_dir: Path) -> None:
-    """The search's thread and the threads its landmarker starts are niced; the lifter's landmarker's are not."""
+    """The search's thread and the threads its detector starts are niced; the lifter's landmarker's are not."""
     import os
 
     from liftcheck.pose import PoseEstimator
@@ -317,5 +320,5 @@ def test_the_people_search_runs_below_the_lifters_model(samples_dir: Path, model
         scout = [t.native_id for t in threading.enumerate() if t.name.startswith("liftcheck-scout")]
     assert scout and all(tid in now and now[tid][1] > base for tid in scout), "the search's own thread is not niced"
     graph = [(name, nice) for name, nice in now.values() if name == "drishti"]
-    assert any(nice > base for _, nice in graph), "the search's landmarker threads run at the model's priority"
+    assert any(nice > base for _, nice in graph), "the search's detector threads run at the model's priority"
     assert any(nice == base for _, nice in graph), "the lifter's landmarker threads were niced too"

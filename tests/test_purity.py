@@ -47,6 +47,8 @@ PURE = (
     "workshop.synthetic",
     "workdirs",
     "turns",
+    "people",
+    "detector",
 )
 HEAVY = ("cv2", "av", "mediapipe", "streamlit", "streamlit_webrtc", "pandas", "altair", "ray")
 

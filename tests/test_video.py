@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from fractions import Fraction
 from itertools import pairwise
 from pathlib import Path
@@ -262,6 +262,36 @@ def test_only_pictures_no_other_refers_to_are_passed_over() -> None:
     assert not unused(_units(not_referenced_slice)[:-1], 4)  # the unit runs past the packet's end
     assert not unused(_units(not_referenced_slice) + b"\x00\x00", 4)  # a length prefix cut short
     assert not unused(bytes(4) + _units(not_referenced_slice), 4)  # a unit of no bytes
+
+
+def test_a_frames_position_counts_the_pictures_passed_over_before_it_also_after_the_plan_is_dropped(
+    tmp_path: Path,
+) -> None:
+    """Frames the plan does not place, and every frame once a time going back has dropped the plan, are placed
+    by the frames read before them, passed over ones included (so the max_frames limit counts them too)."""
+    from types import SimpleNamespace
+
+    path = write_clip(tmp_path / "c.mp4", fps=30, seconds=1)
+    reader = VideoReader(path, max_fps=None)
+    stream = SimpleNamespace(time_base=Fraction(1, 30), start_time=0)
+
+    class Unplanned:
+        def position(self, pts: int | None, fallback: int) -> int:
+            return fallback
+
+    def decoded(container: object, stream: object) -> Iterator[SimpleNamespace]:
+        yield SimpleNamespace(pts=0)
+        reader.stats.passed_over += 1  # the picture at pts 1, not decoded
+        yield SimpleNamespace(pts=2)
+        yield SimpleNamespace(pts=1)  # a time going back: the plan is dropped
+        yield SimpleNamespace(pts=3)
+
+    reader._pass_over = Unplanned()  # type: ignore[assignment]
+    reader._decoded = decoded  # type: ignore[method-assign]
+    placed = [(index, round(t_s * 30)) for index, _, t_s in reader._timed(None, stream)]  # type: ignore[arg-type]
+    reader.close()
+    assert placed == [(0, 0), (2, 2), (4, 3)]
+    assert reader._pass_over is None and reader.stats.bad_timestamps == 1
 
 
 def test_a_file_read_whole_passes_nothing_over(tmp_path: Path) -> None:
