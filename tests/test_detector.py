@@ -185,3 +185,35 @@ def test_the_detectors_hips_and_shoulders_are_the_landmarkers(samples_dir: Path,
     share = np.array(offsets) / np.array(torsos)[:, None]
     assert np.median(share, axis=0) == pytest.approx([0.0, 0.0], abs=0.2), share
     assert np.max(offsets) < max(torsos), offsets
+
+
+def test_where_there_is_no_sealed_memory_file_the_detector_is_handed_over_as_bytes(
+    samples_dir: Path, model_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows and macOS: the detector's bytes go to MediaPipe as a buffer, and the search still counts the person."""
+    from liftcheck import pose as P
+
+    monkeypatch.setattr(P, "_models", {})
+    monkeypatch.setattr(P, "_sealed_memory_file", lambda data, name: None)
+    model = P.load_model("lite", path=model_dir / "pose_landmarker_lite.task")
+    assert model.path is None and model.detector_path is None
+    assert model.detector_data is not None and model.detector_data[4:8] == b"TFL3", "not the detector's TFLite file"
+    (_, rgb), *_ = _frames(samples_dir / "roundback_lift_side_01.mp4", 30.0)
+    with P.PoseEstimator("lite", model=model) as estimator:
+        assert estimator._count_people(*square_frame(rgb)) == 1
+
+
+def test_a_bundle_without_a_detector_is_refused_with_a_message_naming_it() -> None:
+    import io
+    import zipfile
+
+    from liftcheck import pose as P
+    from liftcheck.models import ModelError
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("pose_landmarks_detector.tflite", b"TFL3")
+    with pytest.raises(ModelError, match="pose_detector.tflite"):
+        P._detector_network(buffer.getvalue(), "lite")
+    with pytest.raises(ModelError, match="pose_detector.tflite"):
+        P._detector_network(b"not a zip", "lite")
