@@ -64,12 +64,9 @@ class Body:
     hips_px: np.ndarray
     shoulders_px: np.ndarray
 
-    @property
-    def torso_px(self) -> float:
-        """Shoulder-middle to hip-middle in pixels; at least 1 so it can divide."""
-        dx, dy = (self.shoulders_px - self.hips_px).tolist()
-        length = math.sqrt(dx * dx + dy * dy)
-        return max(length, 1.0) if math.isfinite(length) else 1.0
+    def __post_init__(self) -> None:
+        if self.hips_px.shape != (2,) or self.shoulders_px.shape != (2,):
+            raise ValueError(f"a body's points are (2,) x, y; got {self.hips_px.shape} and {self.shoulders_px.shape}")
 
 
 def square_frame(rgb: np.ndarray) -> tuple[np.ndarray, int, tuple[int, int]]:
@@ -102,8 +99,15 @@ def people_in(
     overlapping the best remaining one by more than ``max_overlap`` (intersection over union),
     one body is kept, its points the score-weighted mean of theirs. At most ``limit`` are given.
     """
-    boxes = np.asarray(raw_boxes, dtype=np.float64).reshape(N_ANCHORS, N_VALUES)
-    logits = np.clip(np.asarray(raw_scores, dtype=np.float64).reshape(N_ANCHORS), -_SCORE_CLIP, _SCORE_CLIP)
+    boxes = np.asarray(raw_boxes, dtype=np.float64)
+    raw = np.asarray(raw_scores, dtype=np.float64)
+    if boxes.size != N_ANCHORS * N_VALUES or raw.size != N_ANCHORS:
+        raise ValueError(
+            f"the pose detector gave {boxes.size} box values and {raw.size} scores; "
+            f"expected {N_ANCHORS * N_VALUES} and {N_ANCHORS} (is this the bundle's pose detector?)"
+        )
+    boxes = boxes.reshape(N_ANCHORS, N_VALUES)
+    logits = np.clip(raw.reshape(N_ANCHORS), -_SCORE_CLIP, _SCORE_CLIP)
     scores = 1.0 / (1.0 + np.exp(-logits))
     kept = np.flatnonzero(scores >= min_score)
     if kept.size == 0:

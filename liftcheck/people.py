@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -48,8 +49,15 @@ def hips_px(pose: PoseFrame) -> np.ndarray:
 
 def torso_px(pose: PoseFrame) -> float:
     """Shoulder-middle to hip-middle in pixels; at least 1 so it can divide."""
-    sx, sy = _middle(pose.xy_px, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
-    hx, hy = _middle(pose.xy_px, L.LEFT_HIP, L.RIGHT_HIP)
+    return torso_length(
+        _middle(pose.xy_px, L.LEFT_HIP, L.RIGHT_HIP), _middle(pose.xy_px, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
+    )
+
+
+def torso_length(hips_px: Sequence[float] | np.ndarray, shoulders_px: Sequence[float] | np.ndarray) -> float:
+    """From the middle of the hips to the middle of the shoulders, (x, y) in pixels each; at least 1 so it
+    can divide (1 also when either is not seen)."""
+    (hx, hy), (sx, sy) = (float(v) for v in hips_px), (float(v) for v in shoulders_px)
     dx, dy = sx - hx, sy - hy
     length = math.sqrt(dx * dx + dy * dy)
     return max(length, 1.0) if math.isfinite(length) else 1.0

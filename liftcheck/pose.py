@@ -38,7 +38,7 @@ from liftcheck.config import DEFAULT_CONFIG, PeopleConfig
 from liftcheck.detector import people_in, square_frame
 from liftcheck.landmarks import N_LANDMARKS, PeopleFound, PoseFrame
 from liftcheck.models import DEFAULT_VARIANT, ModelError, check_variant, read_verified, resolve_model, verify_bytes
-from liftcheck.people import PersonTracker, distinct_bodies, distinct_people, pick
+from liftcheck.people import PersonTracker, distinct_bodies, distinct_people, pick, torso_length
 
 _log = logging.getLogger(__name__)
 
@@ -489,7 +489,9 @@ class PoseEstimator:
             min_score=self.people.scout_confidence,
             limit=self.people.max_people + 1,
         )
-        return distinct_bodies([(body.hips_px, body.torso_px) for body in bodies], self.people)
+        return distinct_bodies(
+            [(body.hips_px, torso_length(body.hips_px, body.shoulders_px)) for body in bodies], self.people
+        )
 
     def _track_several(self, poses: list[PoseFrame], t_s: float) -> None:
         assert self.people is not None
@@ -567,17 +569,13 @@ def search_schedule(times_s: Sequence[float], people: PeopleConfig, upto: int) -
     return next_t
 
 
-def _poses(result, t_s: float, width: int, height: int, *, world: bool = True) -> list[PoseFrame]:  # type: ignore[no-untyped-def]
-    """Every pose in a landmarker result, as PoseFrames in pixels (world NaN when not asked)."""
+def _poses(result, t_s: float, width: int, height: int) -> list[PoseFrame]:  # type: ignore[no-untyped-def]
+    """Every pose in a landmarker result, as PoseFrames in pixels."""
     out = []
-    worlds = result.pose_world_landmarks if world else [None] * len(result.pose_landmarks)
-    for image_lms, world_lms in zip(result.pose_landmarks, worlds, strict=False):
+    for image_lms, world_lms in zip(result.pose_landmarks, result.pose_world_landmarks, strict=False):
         xy = np.array([(lm.x * width, lm.y * height) for lm in image_lms], dtype=np.float64)
         vis = np.array([lm.visibility if lm.visibility is not None else 1.0 for lm in image_lms], dtype=np.float64)
-        if world_lms is not None:
-            xyz = np.array([(lm.x, lm.y, lm.z) for lm in world_lms], dtype=np.float64)
-        else:
-            xyz = np.full((N_LANDMARKS, 3), np.nan)
+        xyz = np.array([(lm.x, lm.y, lm.z) for lm in world_lms], dtype=np.float64)
         if xy.shape != (N_LANDMARKS, 2) or xyz.shape != (N_LANDMARKS, 3):
             continue
         vis = np.clip(vis, 0.0, 1.0)

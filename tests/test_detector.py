@@ -10,6 +10,7 @@ import pytest
 
 from liftcheck.detector import ANCHORS, INPUT_PX, N_ANCHORS, N_VALUES, Body, people_in, square_frame
 from liftcheck.landmarks import PoseLandmark
+from liftcheck.people import torso_length
 
 QUIET = -100.0  # a raw score whose sigmoid is about 4e-44: nobody there
 
@@ -69,9 +70,17 @@ def test_one_firing_anchor_is_one_body_at_its_place_in_the_frames_pixels() -> No
     assert body.score == pytest.approx(1 / (1 + np.exp(-4.0)))
     assert body.hips_px == pytest.approx([0.40 * 640, 0.55 * 640 - 140])
     assert body.shoulders_px == pytest.approx([0.42 * 640, 0.40 * 640 - 140])
-    assert body.torso_px == pytest.approx(640 * np.hypot(0.02, 0.15))
+    assert torso_length(body.hips_px, body.shoulders_px) == pytest.approx(640 * np.hypot(0.02, 0.15))
     flat = people_in(boxes.ravel(), scores.reshape(1, N_ANCHORS, 1), 640, (0, 140), min_score=0.5)
     assert flat[0].hips_px == pytest.approx(body.hips_px), "the raw tensors may come flat or shaped"
+
+
+def test_an_output_of_another_shape_is_refused_with_the_sizes_expected() -> None:
+    boxes, scores = _output()
+    with pytest.raises(ValueError, match=r"27048 box values and 2253 scores; expected 27048 and 2254"):
+        people_in(boxes, scores[:-1], 224, (0, 0), min_score=0.5)
+    with pytest.raises(ValueError, match=r"\(2,\) x, y"):
+        Body(0.9, np.zeros(3), np.zeros(2))
 
 
 def test_scores_under_the_threshold_find_nobody_and_extreme_scores_do_not_overflow() -> None:
@@ -142,7 +151,7 @@ def test_on_real_frames_the_detector_sees_two_people_when_a_full_landmarker_sear
         landmarker = []
         for _, rgb in frames:
             image = P.Image(image_format=P.ImageFormat.SRGB, data=rgb)
-            poses = P._poses(full.detect(image), 0.0, image.width, image.height, world=False)
+            poses = P._poses(full.detect(image), 0.0, image.width, image.height)
             landmarker.append(distinct_people(poses) >= 2)
         alone = _frames(samples_dir / "roundback_lift_side_01.mp4", 2.0)
         alone_counts = [estimator._count_people(*square_frame(rgb)) for _, rgb in alone]
